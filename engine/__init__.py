@@ -1,0 +1,1 @@
+"""Descent Playground's training engine: pure NumPy, no I/O, no web."""

@@ -1,0 +1,143 @@
+"""The contract every lab implements, and the hints its params carry.
+
+A lab is a steppable training experiment: it owns its data, its model and its
+optimizer state, and it reports what a learner should see as plain data
+(numbers, lists, NumPy arrays). It knows nothing of HTTP, JSON or asyncio.
+
+Params are a frozen dataclass whose fields use ``typing.Annotated`` with
+``annotated_types`` bounds (``Ge``, ``Le``, ``Len``, …) for validation and a
+``Ui`` hint for the control that edits them. Bounds live there and only there:
+validation, the JSON schema and the page's controls are all derived from them.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Generic, TypeVar
+
+Message = dict[str, Any]
+
+
+class Effect(enum.Enum):
+    """What applying new params did to a running lab."""
+
+    LIVE = "live"  # takes effect from the next step on; training goes on
+    RESET = "reset"  # the model restarted from its (seeded) initialisation
+    DATA = "data"  # the data was regenerated and the model restarted
+
+
+@dataclass(frozen=True)
+class Ui:
+    """How the page presents one param; validation ignores it.
+
+    ``group`` names a fieldset of controls (its label is in the i18n catalogs),
+    ``step`` is a slider's granularity, ``log`` asks for a log-scaled slider,
+    ``advanced`` folds the control away until the learner asks for it.
+    """
+
+    group: str = "training"
+    step: float | None = None
+    log: bool = False
+    advanced: bool = False
+
+
+class OpError(Exception):
+    """A lab-specific op that cannot be carried out; becomes an ``error`` message."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+P = TypeVar("P")
+
+
+class Lab(ABC, Generic[P]):
+    """One training experiment, advanced one parameter update at a time.
+
+    Subclasses set ``id``, ``Params`` and which params reset what, and
+    implement the abstract methods. Extra ops (beyond configure, play, pause,
+    step and reset) are declared in ``ops``: op name → (argument dataclass,
+    handler). The app validates the arguments against the dataclass's bounds
+    before the handler sees them.
+    """
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    Params: ClassVar[type[Any]]
+    data_fields: ClassVar[frozenset[str]] = frozenset()  # regenerate data, then reset
+    reset_fields: ClassVar[frozenset[str]] = frozenset()  # restart the model
+    default_speed: ClassVar[float] = 1.0  # steps per frame while playing
+    ops: ClassVar[dict[str, tuple[type[Any], Callable[[Any, Any], Message]]]] = {}
+
+    def __init__(self, params: P) -> None:
+        self.params = params
+        self._outbox: list[Message] = []
+        self.make_data()
+        self.reset()
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def apply(self, params: P) -> Effect:
+        """Switch to ``params``; regenerate or reset only when a field demands it."""
+        changed = {
+            f.name for f in fields(params)  # type: ignore[arg-type]
+            if getattr(params, f.name) != getattr(self.params, f.name)
+        }
+        self.params = params
+        if changed & self.data_fields:
+            self.make_data()
+            self.reset()
+            return Effect.DATA
+        if changed & self.reset_fields:
+            self.reset()
+            return Effect.RESET
+        self.on_live_change(changed)
+        return Effect.LIVE
+
+    def on_live_change(self, changed: set[str]) -> None:  # noqa: B027 - optional hook
+        """Hook for params that need bookkeeping when changed live (e.g. optimizer)."""
+
+    @abstractmethod
+    def make_data(self) -> None:
+        """(Re)generate the dataset from the data params and their seed."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Restart the model from its seeded initialisation, at step 0."""
+
+    @abstractmethod
+    def step(self, n: int) -> int:
+        """Do up to ``n`` parameter updates; return how many were done.
+
+        Fewer than ``n`` are done only when the run has diverged.
+        """
+
+    @abstractmethod
+    def frame(self) -> Message:
+        """The current state as a ``frame`` message (``type`` included)."""
+
+    @abstractmethod
+    def data_messages(self) -> list[Message]:
+        """The ``data`` message, and any other per-dataset messages (``surface``)."""
+
+    @property
+    def diverged(self) -> bool:
+        """True once the run has blown up; stepping then does nothing until reset."""
+        return False
+
+    # -- side messages -------------------------------------------------------
+
+    def post(self, message: Message) -> None:
+        """Queue a message the app should send before the next frame."""
+        self._outbox.append(message)
+
+    def take_messages(self) -> list[Message]:
+        """Messages posted since the last call, in order."""
+        out, self._outbox = self._outbox, []
+        return out
