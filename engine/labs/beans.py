@@ -217,7 +217,29 @@ class Beans(Lab[BeansParams]):
         if len(trail) > PATH_POINTS:
             keep = np.linspace(0, len(trail) - 1, PATH_POINTS).round().astype(int)
             trail = [trail[i] for i in keep]
-        return {"w": [t[0] for t in trail], "b": [t[1] for t in trail]}
+        w = np.array([t[0] for t in trail])
+        b = np.array([t[1] for t in trail])
+        with np.errstate(all="ignore"):  # a diverging path may overflow; null is fine
+            cost = self.moments.cost(w, b)
+        return {"w": w.tolist(), "b": b.tolist(), "cost": np.asarray(cost).tolist()}
 
 
 LAB = Beans
+
+_NOTES_DATA = {"n": 100, "slope": 0.7, "noise": 0.1, "data_seed": 0, "shuffle": False}
+
+# The notes' own experiments (SEEDS.md section 1), as complete param sets.
+PRESETS: dict[str, dict[str, Any]] = {
+    "notes_sgd_w": {**_NOTES_DATA, "intercept": 0.0, "model": "w", "method": "sgd", "lr": 0.1,
+                    "w0": 0.1, "b0": 0.0, "speed": 3},
+    "notes_sgd_wb": {**_NOTES_DATA, "intercept": 0.5, "model": "wb", "method": "sgd", "lr": 0.01,
+                     "w0": 0.1, "b0": 0.1, "speed": 20},
+    "notes_batch": {**_NOTES_DATA, "intercept": 0.5, "model": "wb", "method": "batch", "lr": 0.1,
+                    "w0": 0.1, "b0": 0.1, "speed": 1},
+    "notes_minibatch": {**_NOTES_DATA, "intercept": 0.5, "model": "wb", "method": "minibatch",
+                        "batch_size": 10, "lr": 0.1, "w0": 0.1, "b0": 0.1, "speed": 1},
+    "notes_fixed_step": {**_NOTES_DATA, "intercept": 0.5, "model": "wb", "method": "fixed_step",
+                         "step_size": 0.01, "w0": 0.1, "b0": 0.1, "speed": 1},
+    "too_large": {**_NOTES_DATA, "intercept": 0.5, "model": "wb", "method": "batch", "lr": 1.2,
+                  "w0": 0.1, "b0": 0.1, "speed": 0.5},
+}  # fmt: skip

@@ -1,0 +1,49 @@
+# Two commands a newcomer needs: `make run` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+
+.PHONY: run test lint typecheck pytest bench clean check-browser
+
+$(VENV)/.run-deps: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-deps: $(VENV)/.run-deps pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.run-deps  ## serve on http://$(HOST):$(PORT)
+	$(PY) -m app --host $(HOST) --port $(PORT)
+
+check-browser:
+	@test -x "$(CHROMIUM)" || { \
+	  echo "No Chromium at $(CHROMIUM): the browser tests need one."; \
+	  echo "Install Debian's: sudo apt-get install chromium   (or run: make test CHROMIUM=/path/to/chromium)"; \
+	  echo "Do not run 'playwright install': the tests use the system browser."; \
+	  exit 1; }
+
+lint: $(VENV)/.test-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.test-deps
+	$(VENV)/bin/mypy
+
+pytest: $(VENV)/.test-deps check-browser
+	$(PY) -m pytest
+
+test: lint typecheck pytest  ## ruff, mypy and every test, browser tests included
+
+bench: $(VENV)/.run-deps
+	$(PY) -m bench.engine
+	$(PY) -m bench.stream
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts

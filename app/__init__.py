@@ -1,0 +1,1 @@
+"""Descent Playground's web app: a thin adapter from WebSockets to the engine."""

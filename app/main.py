@@ -1,0 +1,101 @@
+"""The FastAPI application: pages, the JSON API and the training WebSockets.
+
+``create_app(settings)`` builds everything; importing this module does nothing.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import plotly
+from fastapi import FastAPI, HTTPException, WebSocket
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.requests import Request
+
+from app import pages
+from app.protocol import LabSpec
+from app.session import Session
+from app.settings import Settings
+from engine.labs import registry
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+NO_SUCH_LAB = 4404
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the worker threads live as long as the app runs."""
+    settings = settings or Settings.from_env()
+    specs = {lab_id: LabSpec(cls, settings) for lab_id, cls in registry().items()}
+    executor = ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="train")
+    live = {"sessions": 0}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Any:
+        yield
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(title="Descent Playground", lifespan=lifespan)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+
+    def spec_or_404(lab: str) -> LabSpec:
+        if lab not in specs:
+            raise HTTPException(404, f"no lab named {lab!r}; labs: {', '.join(specs)}")
+        return specs[lab]
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/vendor/plotly.min.js")
+    def plotly_js() -> FileResponse:
+        # Served from the installed plotly package: the page works with no network.
+        return FileResponse(PLOTLY_JS, media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
+
+    @app.get("/api/labs")
+    def api_labs() -> list[dict[str, Any]]:
+        return [{"name": s.id, "title": s.lab.title,
+                 "params": {**s.defaults().__dict__, **s.session_defaults()}}
+                for s in specs.values()]  # fmt: skip
+
+    @app.get("/api/labs/{lab}/schema")
+    def api_schema(lab: str) -> dict[str, Any]:
+        return spec_or_404(lab).schema()
+
+    @app.get("/")
+    def index(request: Request) -> Any:
+        lang = pages.language(request)
+        labs = [{"id": lab_id, "title": pages.catalog(lang, lab_id).get("lab.title", s.lab.title),
+                 "summary": pages.catalog(lang, lab_id).get("lab.summary", "")}
+                for lab_id, s in specs.items()]  # fmt: skip
+        return pages.render(request, "index.html", ["site"], labs=labs)
+
+    @app.get("/labs/{lab}")
+    def lab_page(request: Request, lab: str) -> Any:
+        spec = spec_or_404(lab)
+        return pages.render(request, f"labs/{lab}.html", ["site", lab], lab=lab,
+                            schema=spec.schema(), presets=spec.presets)  # fmt: skip
+
+    @app.websocket("/ws/{lab}")
+    async def ws_lab(websocket: WebSocket, lab: str) -> None:
+        await websocket.accept()
+        if lab not in specs:
+            await websocket.close(NO_SUCH_LAB, f"no lab named {lab!r}")
+            return
+        if live["sessions"] >= settings.max_sessions:
+            await websocket.close(1013, "server busy: too many sessions, try again soon")
+            return
+        live["sessions"] += 1
+        try:
+            session = Session(websocket, specs[lab], settings, executor)
+            await session.run(dict(websocket.query_params))
+        finally:
+            live["sessions"] -= 1
+
+    return app

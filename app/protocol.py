@@ -1,0 +1,236 @@
+"""Protocol v1: validating what clients send, and encoding what the engine returns.
+
+This is the only place where NumPy arrays become JSON (PROTOCOL.md, "Arrays")
+and where a lab's params dataclass becomes validation and a JSON schema.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import inspect
+import json
+import math
+from collections.abc import Mapping
+from typing import Any, get_type_hints
+
+import numpy as np
+from pydantic import TypeAdapter, ValidationError
+
+from app.settings import Settings
+from engine.lab import Lab, Ui
+
+PROTOCOL_VERSION = 1
+SESSION_PARAMS = ("speed",)  # handled by the session itself, not by the lab
+CORE_OPS = ("configure", "play", "pause", "step", "reset")
+
+
+class ProtocolError(Exception):
+    """A client message that cannot be acted on; becomes one ``error`` message."""
+
+    def __init__(self, code: str, message: str, errors: list[dict[str, str]] | None = None):
+        super().__init__(message)
+        self.code, self.message, self.errors = code, message, errors or []
+
+    def to_message(self) -> dict[str, Any]:
+        return {"type": "error", "code": self.code, "message": self.message, "errors": self.errors}
+
+
+def invalid(errors: list[dict[str, str]]) -> ProtocolError:
+    names = ", ".join(e["field"] for e in errors)
+    return ProtocolError("invalid_params", f"invalid params: {names}", errors)
+
+
+def field_errors(exc: ValidationError) -> list[dict[str, str]]:
+    """One ``{"field", "message"}`` per bad top-level field, however deep the fault."""
+    merged: dict[str, list[str]] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        name = loc[0] if loc else "params"
+        where = f" (item {'.'.join(loc[1:])})" if len(loc) > 1 else ""
+        merged.setdefault(name, []).append(f"{err['msg']}{where}")
+    return [{"field": k, "message": "; ".join(v)} for k, v in merged.items()]
+
+
+class LabSpec:
+    """The app's view of one lab: its params' validation, schema and extra ops."""
+
+    def __init__(self, lab: type[Lab[Any]], settings: Settings) -> None:
+        self.lab = lab
+        self.id = lab.id
+        self.settings = settings
+        self.adapter: TypeAdapter[Any] = TypeAdapter(lab.Params)
+        self.names = [f.name for f in dataclasses.fields(lab.Params)]
+        self.limits = settings.limits.get(lab.id, {})
+        # lesson presets: a module-level PRESETS dict of param dicts, by name
+        self.presets: dict[str, dict[str, Any]] = getattr(inspect.getmodule(lab), "PRESETS", {})
+        self.op_adapters = {name: TypeAdapter(args) for name, (args, _) in lab.ops.items()}
+
+    # -- params ----------------------------------------------------------------
+
+    def defaults(self) -> Any:
+        return self.lab.Params()
+
+    def session_defaults(self) -> dict[str, Any]:
+        return {"speed": self.lab.default_speed}
+
+    def validate(self, current: Any, changes: Any) -> tuple[Any, dict[str, Any]]:
+        """New (lab params, session params) from a subset of changes, or ``invalid``.
+
+        Nothing is applied unless every field is valid.
+        """
+        if not isinstance(changes, Mapping):
+            raise ProtocolError("bad_message", "configure needs `params`: an object")
+        errors = [
+            {"field": str(k), "message": f"unknown param for {self.id}"}
+            for k in changes
+            if k not in self.names and k not in SESSION_PARAMS
+        ]
+        session = self._session_params(changes, errors)
+        lab_changes = {k: v for k, v in changes.items() if k in self.names}
+        params = current
+        try:
+            merged = {**dataclasses.asdict(current), **lab_changes}
+            params = self.adapter.validate_python(merged)
+        except ValidationError as exc:
+            errors += field_errors(exc)
+        errors += self._over_limits(params) if not errors else []
+        if errors:
+            raise invalid(errors)
+        return params, session
+
+    def _session_params(self, changes: Mapping[str, Any], errors: list[dict[str, str]]) -> dict:
+        if "speed" not in changes:
+            return {}
+        speed = changes["speed"]
+        ok = isinstance(speed, int | float) and not isinstance(speed, bool)
+        if not ok or not (0.01 <= speed <= self.settings.max_speed):
+            errors.append({"field": "speed", "message":
+                           f"expected a number in [0.01, {self.settings.max_speed:g}], got {speed!r}"})  # fmt: skip
+            return {}
+        return {"speed": float(speed)}
+
+    def _over_limits(self, params: Any) -> list[dict[str, str]]:
+        """Operator limits from settings, stricter than the engine's own bounds."""
+        errors = []
+        for name, limit in self.limits.items():
+            value = getattr(params, name, None)
+            size = len(value) if isinstance(value, tuple | list) else value
+            if isinstance(size, int | float) and size > limit:
+                what = "length" if isinstance(value, tuple | list) else "value"
+                errors.append({"field": name, "message": f"{what} must be ≤ {limit:g} on this server"})
+        return errors
+
+    def from_query(self, query: Mapping[str, str]) -> tuple[Any, dict[str, Any], list[dict]]:
+        """Params from a URL query; the valid ones apply, the invalid are reported."""
+        hints = get_type_hints(self.lab.Params)
+        changes: dict[str, Any] = {}
+        for key, raw in query.items():
+            if key in self.names:
+                is_list = getattr(hints[key], "__origin__", None) in (tuple, list)
+                changes[key] = [s for s in raw.split(",") if s] if is_list else raw
+            elif key in SESSION_PARAMS:
+                changes[key] = _number(raw)
+        params, session, errors = self.defaults(), self.session_defaults(), []
+        for key, value in changes.items():
+            try:
+                params, extra = self.validate(params, {key: value})
+                session.update(extra)
+            except ProtocolError as exc:
+                errors += exc.errors
+        return params, session, errors
+
+    def validate_op(self, op: str, msg: Mapping[str, Any]) -> Any:
+        args = {k: v for k, v in msg.items() if k not in ("op", "id")}
+        try:
+            return self.op_adapters[op].validate_python(args)
+        except ValidationError as exc:
+            raise invalid(field_errors(exc)) from exc
+
+    # -- schema ------------------------------------------------------------------
+
+    def schema(self) -> dict[str, Any]:
+        """JSON Schema of the params, with ``x-`` UI hints and this server's limits."""
+        schema = self.adapter.json_schema()
+        props = schema["properties"]
+        for name, hint in _ui_hints(self.lab.Params).items():
+            props[name].update({f"x-{k}": v for k, v in dataclasses.asdict(hint).items()})
+        for name, limit in self.limits.items():
+            key = "maxItems" if props[name].get("type") == "array" else "maximum"
+            props[name][key] = min(props[name].get(key, limit), limit)
+        props["speed"] = {"type": "number", "minimum": 0.01, "maximum": self.settings.max_speed,
+                          "default": self.lab.default_speed, "x-group": "player", "x-log": True,
+                          "x-step": 0.01, "x-advanced": False, "title": "Speed"}  # fmt: skip
+        schema["additionalProperties"] = False
+        return schema
+
+
+def _ui_hints(params: type) -> dict[str, Ui]:
+    hints = get_type_hints(params, include_extras=True)
+    found = {}
+    for name, hint in hints.items():
+        for meta in getattr(hint, "__metadata__", ()):
+            if isinstance(meta, Ui):
+                found[name] = meta
+    return found
+
+
+def _number(raw: str) -> Any:
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
+
+
+# -- client messages -------------------------------------------------------------
+
+
+def parse_client(text: str) -> dict[str, Any]:
+    """A client message as a dict with a string ``op``, or ``bad_message``."""
+    try:
+        msg = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProtocolError("bad_message", f"malformed JSON: {exc.msg} at {exc.pos}") from exc
+    if not isinstance(msg, dict):
+        raise ProtocolError("bad_message", f"expected a JSON object, got {type(msg).__name__}")
+    msg_id = msg.get("id")
+    if msg_id is not None and (not isinstance(msg_id, str | int | float) or isinstance(msg_id, bool)):
+        raise ProtocolError("bad_message", "`id` must be a string or a number")
+    if not isinstance(msg.get("op"), str):
+        raise ProtocolError("bad_message", "expected an `op` string")
+    return msg
+
+
+# -- server messages ---------------------------------------------------------------
+
+
+def pack(array: np.ndarray) -> Any:
+    """An ndarray as a packed array (float32/float64/uint8) or, for others, a list."""
+    if array.dtype == np.bool_:
+        array = array.astype(np.uint8)
+    if array.dtype.kind in "iu" and array.dtype != np.uint8:
+        return array.tolist()
+    arr = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+    return {"dtype": arr.dtype.name, "shape": list(arr.shape),
+            "b64": base64.b64encode(arr.tobytes()).decode("ascii")}  # fmt: skip
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values: arrays packed, NumPy scalars unwrapped, non-finite → None."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return pack(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable(dataclasses.asdict(value))
+    return value
+
+
+def encode(message: Mapping[str, Any]) -> str:
+    return json.dumps(jsonable(message), separators=(",", ":"), allow_nan=False, ensure_ascii=False)

@@ -1,0 +1,317 @@
+"""One WebSocket, one private training session.
+
+Three tasks share a session: the receiver turns client text into inbox
+items, the runner is the only code that touches the lab (every CPU-heavy call
+runs in a worker thread, one at a time, so the lab needs no lock), and the
+sender writes the outbox to the socket. Replies queue in order; play frames go
+through a one-slot mailbox, so a slow client gets the latest frame, never a
+growing queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import asdict
+from typing import Any, TypeVar
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from app.protocol import CORE_OPS, PROTOCOL_VERSION, LabSpec, ProtocolError, encode, parse_client
+from app.settings import Settings
+from engine.lab import Effect, Lab, Message, OpError
+
+T = TypeVar("T")
+CLOSED = object()  # inbox sentinel: the client went away
+
+
+class Outbox:
+    """Ordered replies plus a one-slot mailbox for play frames."""
+
+    def __init__(self) -> None:
+        self.queue: deque[str] = deque()
+        self.latest: str | None = None
+        self.ready = asyncio.Event()
+
+    def put(self, *texts: str) -> None:
+        """Queue replies; a play frame still waiting is stale after them, so drop it."""
+        self.queue.extend(texts)
+        self.latest = None
+        self.ready.set()
+
+    def put_frame(self, text: str) -> None:
+        self.latest = text
+        self.ready.set()
+
+    async def drain(self, ws: WebSocket) -> None:
+        """Send forever: replies first, in order, then the newest frame."""
+        while True:
+            await self.ready.wait()
+            self.ready.clear()
+            while self.queue:
+                await ws.send_text(self.queue.popleft())
+            if self.latest is not None:
+                text, self.latest = self.latest, None
+                await ws.send_text(text)
+
+
+class RateLimit:
+    """A token bucket: ``rate`` messages a second, bursts up to twice that."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate, self.tokens, self.stamp = rate, 2 * rate, time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(2 * self.rate, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class Session:
+    """Adapts one WebSocket to one lab: receive → validate → call the lab → encode → send."""
+
+    def __init__(
+        self, ws: WebSocket, spec: LabSpec, settings: Settings, executor: Executor
+    ) -> None:
+        self.ws, self.spec, self.settings, self.executor = ws, spec, settings, executor
+        self.inbox: asyncio.Queue[Any] = asyncio.Queue()
+        self.outbox = Outbox()
+        self.running = False
+        self.speed = spec.lab.default_speed
+        self.credit = 0.0  # fractional steps carried between frames at low speed
+        self.seconds_per_step = 1e-4  # running estimate, to size chunks to the budget
+        self.lab: Lab[Any]
+
+    async def run(self, query: dict[str, str]) -> None:
+        """Serve until the client leaves; whatever happens, tasks are cleaned up."""
+        sender = asyncio.create_task(self.outbox.drain(self.ws))
+        receiver = asyncio.create_task(self._receive())
+        try:
+            await self._start(query)
+            runner = asyncio.create_task(self._run_loop())
+            done, _ = await asyncio.wait(
+                {sender, receiver, runner}, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in done:
+                if not task.cancelled() and isinstance(task.exception(), Exception):
+                    raise task.exception()  # type: ignore[misc]
+        except (WebSocketDisconnect, RuntimeError):
+            pass  # the client left mid-send; nothing to report to it
+        finally:
+            for task in (sender, receiver):
+                task.cancel()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.gather(sender, receiver, return_exceptions=True)
+            self.running = False
+
+    # -- tasks ---------------------------------------------------------------------
+
+    async def _receive(self) -> None:
+        limit = RateLimit(self.settings.max_messages_per_second)
+        try:
+            async for text in self.ws.iter_text():
+                if len(text) > self.settings.max_message_bytes:
+                    return await self.ws.close(1008, "message too large")
+                if not limit.allow():
+                    return await self.ws.close(1008, "too many messages")
+                try:
+                    await self.inbox.put(parse_client(text))
+                except ProtocolError as exc:
+                    await self.inbox.put(exc)
+        finally:
+            await self.inbox.put(CLOSED)
+
+    async def _run_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_tick = loop.time()
+        while True:
+            timeout = max(0.0, next_tick - loop.time()) if self.running else None
+            try:
+                item = await asyncio.wait_for(self.inbox.get(), timeout)
+            except TimeoutError:
+                next_tick = max(next_tick + 1 / self.settings.fps, loop.time())
+                await self._tick()
+                continue
+            if item is CLOSED:
+                return
+            tweaked = await self._handle(item)
+            if tweaked and self.running:
+                next_tick = loop.time()  # show a live change at once, not a frame later
+
+    # -- ops -------------------------------------------------------------------------
+
+    async def _start(self, query: dict[str, str]) -> None:
+        params, session, errors = self.spec.from_query(query)
+        self.speed = session["speed"]
+        self.lab = await self._call(self.spec.lab, params)
+        hello = {"type": "hello", "protocol": PROTOCOL_VERSION, "lab": self.spec.id,
+                 "params": self._params(), "limits": self._limits()}  # fmt: skip
+        texts = [encode(hello)]
+        if errors:
+            texts.append(encode(ProtocolError("invalid_params", "ignored invalid URL params",
+                                              errors).to_message()))  # fmt: skip
+        texts += await self._call(self._data_and_frame, None, True)
+        self.outbox.put(*texts)
+
+    async def _handle(self, item: Any) -> bool:
+        """Carry out one client message; True when it changed the training live."""
+        msg_id = None
+        try:
+            if isinstance(item, ProtocolError):
+                raise item
+            msg_id = item.get("id")
+            return await self._dispatch(item, msg_id)
+        except ProtocolError as exc:
+            self._reply(msg_id, exc.to_message())
+        except OpError as exc:
+            errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
+            self._reply(msg_id, ProtocolError(exc.code, exc.message, errors).to_message())
+        except Exception as exc:  # a lab bug must not end the session
+            self.running = False
+            self._reply(msg_id, {"type": "error", "code": "internal",
+                                 "message": f"{type(exc).__name__}: {exc}", "errors": []})  # fmt: skip
+        return False
+
+    async def _dispatch(self, msg: dict[str, Any], msg_id: Any) -> bool:
+        op = msg["op"]
+        if op == "configure":
+            return await self._configure(msg.get("params"), msg_id)
+        if op in ("play", "pause"):
+            self._set_running(op == "play", msg_id)
+            return False
+        if op == "step":
+            steps = msg.get("steps", 1)
+            if not isinstance(steps, int) or isinstance(steps, bool) or not (
+                1 <= steps <= self.settings.max_steps
+            ):
+                raise ProtocolError("invalid_params", "bad step count", [{"field": "steps",
+                    "message": f"expected an integer in [1, {self.settings.max_steps}], "
+                               f"got {steps!r}"}])  # fmt: skip
+            texts = await self._call(self._step_and_frame, steps, msg_id)
+            self.outbox.put(*texts)
+            return False
+        if op == "reset":
+            texts = await self._call(self._reset_and_frame, msg_id)
+            self.outbox.put(*texts)
+            return False
+        if op in self.spec.lab.ops:
+            args = self.spec.validate_op(op, msg)
+            texts = await self._call(self._lab_op, op, args, msg_id)
+            self.outbox.put(*texts)
+            return False
+        known = ", ".join([*CORE_OPS, *self.spec.lab.ops])
+        raise ProtocolError("unknown_op", f"unknown op {op!r}; expected one of: {known}")
+
+    async def _configure(self, changes: Any, msg_id: Any) -> bool:
+        params, session = self.spec.validate(self.lab.params, changes)
+        if "speed" in session:
+            self.speed = session["speed"]
+        effect = await self._call(self.lab.apply, params)
+        config = {"type": "config", "params": self._params(), "reset": effect is not Effect.LIVE}
+        texts = [self._encode(config, msg_id)]
+        if effect is Effect.LIVE:
+            texts += [self._encode(m, msg_id) for m in self.lab.take_messages()]
+        else:
+            texts += await self._call(self._data_and_frame, msg_id, effect is Effect.DATA)
+        self.outbox.put(*texts)
+        return True
+
+    def _set_running(self, running: bool, msg_id: Any) -> None:
+        reason = None
+        if running and self.lab.diverged:
+            running, reason = False, "diverged"
+        self.running = running
+        self.credit = 0.0
+        self._reply(msg_id, {"type": "state", "running": running, "reason": reason})
+
+    async def _tick(self) -> None:
+        try:
+            result = await self._call(self._advance)
+        except Exception as exc:  # a lab bug must not end the session
+            self.running = False
+            self._reply(None, {"type": "error", "code": "internal",
+                               "message": f"{type(exc).__name__}: {exc}", "errors": []})  # fmt: skip
+            self._reply(None, {"type": "state", "running": False, "reason": "error"})
+            return
+        if result is None:
+            return
+        side, frame, stop = result
+        if side:
+            self.outbox.put(*side)
+        self.outbox.put_frame(frame)
+        if stop:
+            self.running = False
+            self._reply(None, {"type": "state", "running": False, "reason": stop})
+
+    # -- work in the worker thread ----------------------------------------------------
+
+    def _advance(self) -> tuple[list[str], str, str | None] | None:
+        """As many steps as the speed asks and the CPU budget allows, then one frame."""
+        self.credit += self.speed
+        want = int(self.credit)
+        self.credit -= want
+        if want == 0:
+            return None
+        budget = self.settings.frame_budget_ms / 1000
+        start = time.perf_counter()
+        done = 0
+        while done < want and not self.lab.diverged:
+            left = budget - (time.perf_counter() - start)
+            if left <= 0:
+                break
+            chunk = max(1, min(want - done, int(left / self.seconds_per_step)))
+            t0 = time.perf_counter()
+            done += self.lab.step(chunk)
+            self.seconds_per_step = 0.7 * self.seconds_per_step + 0.3 * (
+                (time.perf_counter() - t0) / chunk
+            )
+        frame = self.lab.frame()
+        side = [encode(m) for m in self.lab.take_messages()]
+        stop = "diverged" if self.lab.diverged else None
+        return side, encode(frame), stop
+
+    def _data_and_frame(self, msg_id: Any, with_data: bool) -> list[str]:
+        msgs = self.lab.data_messages() if with_data else []
+        msgs += self.lab.take_messages()
+        return [self._encode(m, msg_id) for m in [*msgs, self.lab.frame()]]
+
+    def _step_and_frame(self, steps: int, msg_id: Any) -> list[str]:
+        self.lab.step(steps)
+        return [self._encode(m, msg_id) for m in [*self.lab.take_messages(), self.lab.frame()]]
+
+    def _reset_and_frame(self, msg_id: Any) -> list[str]:
+        self.lab.reset()
+        return self._data_and_frame(msg_id, False)
+
+    def _lab_op(self, op: str, args: Any, msg_id: Any) -> list[str]:
+        _, handler = self.spec.lab.ops[op]
+        reply = handler(self.lab, args)
+        return [self._encode(m, msg_id) for m in [reply, *self.lab.take_messages()]]
+
+    # -- helpers ------------------------------------------------------------------------
+
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    def _encode(self, message: Message, msg_id: Any) -> str:
+        return encode(message if msg_id is None else {**message, "id": msg_id})
+
+    def _reply(self, msg_id: Any, message: Message) -> None:
+        self.outbox.put(self._encode(message, msg_id))
+
+    def _params(self) -> dict[str, Any]:
+        return {**asdict(self.lab.params), "speed": self.speed}
+
+    def _limits(self) -> dict[str, Any]:
+        s = self.settings
+        return {"max_steps": s.max_steps, "max_speed": s.max_speed, "fps": s.fps,
+                "frame_budget_ms": s.frame_budget_ms, "max_message_bytes": s.max_message_bytes,
+                "params": self.spec.limits}  # fmt: skip

@@ -1,0 +1,275 @@
+"""Two circles: a deep network learns a curved decision boundary.
+
+SEEDS.md section 2. A 2 → 25 → 50 → 50 → 25 → 1 ReLU network with a sigmoid
+output and binary cross-entropy separates an inner disk from a ring around
+it; the page watches the boundary form, the loss and accuracy curves, the
+weights in a network diagram and each layer's gradient size. TensorFlow
+Playground's datasets and input features are offered too: with ``x1²`` and
+``x2²`` as inputs even logistic regression (``hidden = []``) solves circles.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
+
+import numpy as np
+from annotated_types import Ge, Gt, Le, Len, Lt
+
+from engine import datasets
+from engine.classifier import Batches, Grid, evaluate, split, to_uint8
+from engine.features import expand
+from engine.lab import Lab, Message, OpError, Ui
+from engine.losses import LOSSES
+from engine.nn import MLP
+from engine.optimizers import make
+
+MAX_LAYERS = 6  # hidden layers
+MAX_WIDTH = 64  # units per hidden layer
+MAX_N = 2000  # points generated
+MAX_RESOLUTION = 128  # boundary grid cells per axis
+MAX_ADDED = 200  # points a learner may add by clicking
+EXTENT = (-6.0, 6.0, -6.0, 6.0)  # the plotted plane: the Playground's domain
+WEIGHTS_EVERY = 5  # frames between weight snapshots: the diagram redraws at ~6 Hz
+
+Dataset = Literal["circles", "xor", "gauss", "spiral", "moons"]
+FeatureName = Literal["x1", "x2", "x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2"]
+Activation = Literal["relu", "tanh", "sigmoid", "linear", "leaky_relu"]
+Width = Annotated[int, Ge(1), Le(MAX_WIDTH)]
+Seed = Annotated[int, Ge(0), Le(2**31 - 1)]
+
+
+@dataclass(frozen=True)
+class CirclesParams:
+    """Every param of the circles lab; bounds here drive validation and controls."""
+
+    dataset: Annotated[Dataset, Ui("data")] = "circles"
+    n: Annotated[int, Ge(10), Le(MAX_N), Ui("data", step=10)] = 400
+    noise: Annotated[float, Ge(0), Le(0.5), Ui("data", step=0.05)] = 0.0
+    test_ratio: Annotated[float, Ge(0.1), Le(0.9), Ui("data", step=0.05)] = 0.5
+    data_seed: Annotated[Seed, Ui("data", step=1, advanced=True)] = 0
+    features: Annotated[tuple[FeatureName, ...], Len(1, 7), Ui("features")] = ("x1", "x2")
+    hidden: Annotated[tuple[Width, ...], Len(0, MAX_LAYERS), Ui("model")] = (25, 50, 50, 25)
+    activation: Annotated[Activation, Ui("model")] = "relu"
+    init_seed: Annotated[Seed, Ui("model", step=1, advanced=True)] = 0
+    loss: Annotated[Literal["bce", "mse"], Ui("training")] = "bce"
+    optimizer: Annotated[Literal["sgd", "momentum", "adam"], Ui("training")] = "adam"
+    lr: Annotated[float, Gt(0), Le(10), Ui("training", step=0.0001, log=True)] = 0.01
+    batch_size: Annotated[int, Ge(1), Le(MAX_N), Ui("training", step=1)] = 10
+    l1: Annotated[float, Ge(0), Le(1), Ui("regularization", step=0.0001, log=True)] = 0.0
+    l2: Annotated[float, Ge(0), Le(1), Ui("regularization", step=0.0001, log=True)] = 0.0
+    dropout: Annotated[float, Ge(0), Lt(0.9), Ui("regularization", step=0.05)] = 0.0
+    resolution: Annotated[int, Ge(8), Le(MAX_RESOLUTION), Ui("view", step=8, advanced=True)] = 48
+
+    def __post_init__(self) -> None:
+        if len(set(self.features)) != len(self.features):
+            raise ValueError(f"features: expected distinct names, got {list(self.features)}")
+
+
+@dataclass(frozen=True)
+class InspectArgs:
+    """A unit: layer 0 is the input features, 1…L−1 the hidden layers, L the output."""
+
+    layer: Annotated[int, Ge(0), Le(MAX_LAYERS + 1)]
+    unit: Annotated[int, Ge(0), Le(MAX_WIDTH - 1)]
+
+
+@dataclass(frozen=True)
+class AddPointArgs:
+    """A training point the learner clicks onto the plane."""
+
+    x1: Annotated[float, Ge(EXTENT[0]), Le(EXTENT[1])]
+    x2: Annotated[float, Ge(EXTENT[2]), Le(EXTENT[3])]
+    label: Literal[0, 1]
+
+
+@dataclass(frozen=True)
+class NoArgs:
+    """An op without arguments."""
+
+
+class Circles(Lab[CirclesParams]):
+    """The circles lab: 2-D data, an MLP on chosen input features, live training."""
+
+    id = "circles"
+    title = "Two circles"
+    order = 2
+    Params = CirclesParams
+    data_fields = frozenset({"dataset", "n", "noise", "test_ratio", "data_seed"})
+    reset_fields = frozenset({"hidden", "features", "activation", "init_seed"})
+    default_speed = 5.0
+
+    # -- data ----------------------------------------------------------------
+
+    def make_data(self) -> None:
+        p = self.params
+        rng = np.random.default_rng(p.data_seed)
+        X, y = datasets.CLASSIFICATION[p.dataset](p.n, rng, p.noise)
+        self.X_base, self.y_base, self.X_test, self.y_test = split(X, y, p.test_ratio, rng)
+        self.added: list[tuple[float, float, int]] = []  # regenerated data drops them
+        self._join_added()
+
+    def _join_added(self) -> None:
+        """The training set is the generated points followed by the added ones."""
+        extra = np.array([a[:2] for a in self.added], dtype=np.float64).reshape(-1, 2)
+        self.X_train = np.concatenate([self.X_base, extra])  # (m, 2)
+        self.y_train = np.concatenate([self.y_base, [a[2] for a in self.added]]).astype(np.int64)
+
+    def data_messages(self) -> list[Message]:
+        def part(X: np.ndarray, y: np.ndarray) -> Message:
+            return {"x": X.astype(np.float32), "y": y.astype(np.uint8)}
+
+        return [{"type": "data", "train": part(self.X_train, self.y_train),
+                 "test": part(self.X_test, self.y_test), "added": len(self.added)}]  # fmt: skip
+
+    # -- training ------------------------------------------------------------
+
+    def reset(self) -> None:
+        p = self.params
+        sizes = [len(p.features), *p.hidden, 1]
+        self.net = MLP(sizes, p.activation, "sigmoid", np.random.default_rng(p.init_seed))
+        self.opt = make(p.optimizer)
+        self.train_rng = np.random.default_rng([p.init_seed, 1])  # batch order and dropout
+        self.steps = 0
+        self.samples = 0
+        self.frames = 0
+        self._diverged = False
+        self._featurize()
+
+    def _featurize(self) -> None:
+        """Input features of the train and test points, and a fresh epoch order."""
+        names = self.params.features
+        self.F_train, self.F_test = expand(self.X_train, names), expand(self.X_test, names)
+        self.Y_train = self.y_train.astype(np.float64)[:, None]  # (m, 1)
+        self.Y_test = self.y_test.astype(np.float64)[:, None]
+        self.batches = Batches(self.F_train, self.Y_train, self.train_rng)
+        self._grid: tuple[Grid, tuple[str, ...], np.ndarray] | None = None
+
+    def on_live_change(self, changed: set[str]) -> None:
+        if "optimizer" in changed:
+            self.opt = make(self.params.optimizer)  # a new method starts with fresh state
+
+    @property
+    def diverged(self) -> bool:
+        return self._diverged
+
+    def step(self, n: int) -> int:
+        """Up to ``n`` mini-batch updates; the loss is not computed here but in ``frame``."""
+        p, net, batches, rng = self.params, self.net, self.batches, self.train_rng
+        grad, opt, lr, size = LOSSES[p.loss].grad, self.opt, p.lr, p.batch_size
+        theta, dtheta = {"theta": net.theta}, {"theta": net.dtheta}
+        done = 0
+        while done < n and not self._diverged:
+            Fb, Yb = batches.next(size)
+            Z = net.forward(Fb, train=p.dropout > 0, dropout=p.dropout, rng=rng)
+            net.backward(grad(Z, Yb), p.l1, p.l2)
+            opt.step(theta, dtheta, lr)
+            self.samples += len(Fb)
+            done += 1
+            # One sum is cheaper than isfinite over every weight; inf and nan both survive it.
+            self._diverged = not math.isfinite(net.theta.sum())
+        self.steps += done
+        return done
+
+    # -- frames --------------------------------------------------------------
+
+    def frame(self) -> Message:
+        loss = LOSSES[self.params.loss]
+        train_loss, train_acc = evaluate(self.net, self.F_train, self.Y_train, loss)
+        test_loss, test_acc = evaluate(self.net, self.F_test, self.Y_test, loss)
+        if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
+            self._diverged = True
+        message: Message = {
+            "type": "frame",
+            "step": self.steps,
+            "epoch": self.samples / len(self.F_train),
+            "loss": {"train": _finite(train_loss), "test": _finite(test_loss)},
+            "metrics": {"accuracy": {"train": train_acc, "test": test_acc}},
+            "diverged": self._diverged,
+            "boundary": {"extent": list(EXTENT), "z": self._boundary()},
+            "grad_norms": self.net.grad_norms() if self.steps else [None] * self.net.n_layers,
+        }
+        if self.frames % WEIGHTS_EVERY == 0:
+            message["weights"] = self._weights()
+        self.frames += 1
+        return message
+
+    def _grid_features(self) -> np.ndarray:
+        """The boundary grid's features (res², d), recomputed only when res or features change."""
+        grid = Grid(EXTENT, self.params.resolution)
+        names = tuple(self.params.features)
+        if self._grid is None or self._grid[:2] != (grid, names):
+            self._grid = (grid, names, grid.features(names))
+        return self._grid[2]
+
+    def _boundary(self) -> np.ndarray:
+        """P(class 1) on the grid as uint8 (res, res), 255 = 1, row 0 at ymin."""
+        res = self.params.resolution
+        with np.errstate(all="ignore"):
+            P = self.net.predict(self._grid_features())  # (res², 1)
+        return to_uint8(P.reshape(res, res))
+
+    def _weights(self) -> Message:
+        return {
+            "W": [W.astype(np.float32) for W in self.net.W],  # (d_{l−1}, d_l) each
+            "b": [b.astype(np.float32) for b in self.net.b],
+        }
+
+    # -- ops -------------------------------------------------------------------
+
+    def inspect(self, args: InspectArgs) -> Message:
+        """One unit's activation over the plane, scaled to its own range on the grid."""
+        sizes = self.net.sizes
+        if args.layer >= len(sizes):
+            raise OpError("invalid_params", f"layer: expected 0…{len(sizes) - 1}, got "
+                          f"{args.layer}", "layer")  # fmt: skip
+        if args.unit >= sizes[args.layer]:
+            raise OpError("invalid_params", f"unit: layer {args.layer} has units 0…"
+                          f"{sizes[args.layer] - 1}, got {args.unit}", "unit")  # fmt: skip
+        with np.errstate(all="ignore"):
+            a = self.net.layer_outputs(self._grid_features())[args.layer][:, args.unit]
+        finite = a[np.isfinite(a)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        res = self.params.resolution
+        return {"type": "inspect", "layer": args.layer, "unit": args.unit,
+                "extent": list(EXTENT), "z": to_uint8(a.reshape(res, res), lo, hi),
+                "range": [_finite(lo), _finite(hi)]}  # fmt: skip
+
+    def weights(self, args: NoArgs) -> Message:
+        """The current weights on demand (e.g. after pausing between snapshots)."""
+        return {"type": "weights", "step": self.steps, **self._weights()}
+
+    def add_point(self, args: AddPointArgs) -> Message:
+        """Add a training point; it stays through live changes and resets until new data."""
+        if len(self.added) >= MAX_ADDED:
+            raise OpError("invalid_params", f"at most {MAX_ADDED} added points; clear them first")
+        self.added.append((args.x1, args.x2, int(args.label)))
+        return self._points_changed()
+
+    def clear_points(self, args: NoArgs) -> Message:
+        """Remove every added point."""
+        self.added.clear()
+        return self._points_changed()
+
+    def _points_changed(self) -> Message:
+        self._join_added()
+        self._featurize()  # a fresh epoch over the new training set; the model goes on
+        for message in self.data_messages():
+            self.post(message)
+        return {"type": "points", "added": len(self.added)}
+
+    ops: ClassVar[dict[str, tuple[type[Any], Callable[[Any, Any], Message]]]] = {
+        "inspect": (InspectArgs, inspect),
+        "weights": (NoArgs, weights),
+        "add_point": (AddPointArgs, add_point),
+        "clear_points": (NoArgs, clear_points),
+    }
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+LAB = Circles

@@ -1,0 +1,288 @@
+"""Digits: softmax regression and deeper networks on real handwritten digits.
+
+SEEDS.md section 4 ("deep learning without a PhD"). The UCI 8×8 digits
+(``engine.optdigits``), pixels scaled to [0, 1], a fixed test set of 397 and
+a training set of ``train_size`` (``engine.digits_split``). The model is
+``Y = softmax(X·W + b)`` (X (m, 64), W (64, 10)) or an MLP with hidden
+layers, trained on the mean cross-entropy ``−(1/m) Σ log Y[i, y_i]`` plus
+``(l2/2)·Σ W²``, a fresh mini-batch each update, at the decayed rate
+``lr_k = lr·lr_decay^k`` for update k = 0, 1, ….
+
+Frames stay small: losses, accuracies and the current rate. Every
+``DETAIL_EVERY``-th frame also carries what the page redraws about twice a
+second: the weight images, the test confusion matrix and the predicted
+labels of a fixed gallery of test digits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar, Literal
+
+import numpy as np
+from annotated_types import Ge, Gt, Le, Len, Lt
+
+from engine import optdigits, optimizers
+from engine.digits_split import MAX_TRAIN, gallery, split
+from engine.lab import Lab, Message, OpError, Ui
+from engine.losses import LOSSES
+from engine.nn import MLP
+
+DETAIL_EVERY = 15  # frames between detail frames: 2 per second at 30 frames/s
+MAX_UNIT_IMAGES = 32  # first-layer units a detail frame shows for the MLP
+BLOWUP = 1e8  # a parameter past this (or not finite) means the run diverged
+SCALE = 1.0 / (optdigits.LEVELS - 1)  # grey level 0..16 → [0, 1]
+LOSS = LOSSES["softmax_ce"]
+
+Width = Annotated[int, Ge(1), Le(256)]
+Pixel = Annotated[float, Ge(0), Le(16)]  # NaN fails both bounds: NaN ≥ 0 is false
+
+
+@dataclass(frozen=True)
+class DigitsParams:
+    """Every param of the digits lab; bounds here drive validation and controls."""
+
+    train_size: Annotated[int, Ge(50), Le(MAX_TRAIN), Ui("data", step=10)] = MAX_TRAIN
+    data_seed: Annotated[int, Ge(0), Le(2**31 - 1), Ui("data", step=1, advanced=True)] = 0
+    model: Annotated[Literal["softmax", "mlp"], Ui("model")] = "softmax"
+    hidden: Annotated[tuple[Width, ...], Len(1, 4), Ui("network")] = (100,)
+    activation: Annotated[Literal["relu", "sigmoid"], Ui("network")] = "relu"
+    init_seed: Annotated[int, Ge(0), Le(2**31 - 1), Ui("model", step=1, advanced=True)] = 0
+    optimizer: Annotated[Literal["sgd", "momentum", "adam"], Ui("training")] = "sgd"
+    lr: Annotated[float, Gt(0), Le(10), Ui("training", step=0.001, log=True)] = 0.1
+    lr_decay: Annotated[float, Ge(0.99), Le(1), Ui("training", step=0.0001)] = 1.0
+    batch_size: Annotated[int, Ge(1), Le(MAX_TRAIN), Ui("training", step=1)] = 100
+    dropout: Annotated[float, Ge(0), Lt(0.9), Ui("regularization", step=0.05)] = 0.0
+    l2: Annotated[float, Ge(0), Le(1), Ui("regularization", step=0.0001, log=True)] = 0.0
+
+
+@dataclass(frozen=True)
+class PredictArgs:
+    """Argument of the ``predict`` op: one 8×8 image, row-major, grey levels 0..16."""
+
+    pixels: Annotated[tuple[Pixel, ...], Len(64, 64)]
+
+
+def _preset(**changes: Any) -> dict[str, Any]:
+    return {**asdict(DigitsParams()), **changes}
+
+
+# Lesson presets, complete param sets (SEEDS.md section 4 in order).
+PRESETS: dict[str, dict[str, Any]] = {
+    # Rate too high: training and test curves jump about.
+    "lr_high": _preset(lr=2.0, batch_size=20),
+    # The same start with a decaying rate: the curves calm down.
+    "decay": _preset(lr=2.0, batch_size=20, lr_decay=0.998),
+    # 100 training digits, a wide net, no regularization: train loss → 0, test loss turns up.
+    "overfit": _preset(model="mlp", hidden=(256,), optimizer="adam", lr=0.001, train_size=100),
+    # The same with dropout and L2: the test loss stays down.
+    "cure": _preset(
+        model="mlp", hidden=(256,), optimizer="adam", lr=0.001, train_size=100, dropout=0.5, l2=0.001
+    ),
+    # Four sigmoid layers: gradients fade on the way down and learning crawls.
+    "sigmoid_deep": _preset(model="mlp", hidden=(64, 64, 64, 64), activation="sigmoid"),
+    # The same depth with ReLU trains fast.
+    "relu_deep": _preset(model="mlp", hidden=(64, 64, 64, 64), activation="relu"),
+}
+
+
+def predict(lab: Digits, args: PredictArgs) -> Message:
+    """The ``predict`` op: class probabilities of one image under the current model.
+
+    Inference mode (no dropout). Returns ``{"type": "prediction", "probs":
+    [10 floats summing to 1], "label": argmax}``.
+    """
+    x = np.asarray(args.pixels, dtype=float)  # (64,)
+    if x.shape != (optdigits.N_PIXELS,) or not np.all((x >= 0) & (x <= optdigits.LEVELS - 1)):
+        raise OpError("invalid_params", "expected 64 grey levels in [0, 16]", "pixels")
+    probs = lab.probabilities(x[None, :])[0]  # (10,)
+    return {"type": "prediction", "probs": [float(p) for p in probs], "label": int(probs.argmax())}
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
+    """Counts (k, k): entry [t, p] is how many samples of class t were predicted as p."""
+    return np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Mean cross-entropy and accuracy on the whole training and test sets."""
+
+    train_loss: float
+    test_loss: float
+    train_accuracy: float
+    test_accuracy: float
+    test_pred: np.ndarray  # (n_test,) predicted labels
+
+
+class Digits(Lab[DigitsParams]):
+    """The digits lab: softmax regression or an MLP, trained by mini-batches."""
+
+    id = "digits"
+    title = "Digits"
+    order = 4
+    Params = DigitsParams
+    data_fields = frozenset({"train_size", "data_seed"})
+    reset_fields = frozenset({"model", "hidden", "activation", "init_seed"})
+    default_speed = 3.0
+    ops: ClassVar[dict[str, tuple[type[Any], Callable[[Any, Any], Message]]]] = {
+        "predict": (PredictArgs, predict),
+    }
+
+    # -- data ----------------------------------------------------------------
+
+    def make_data(self) -> None:
+        p = self.params
+        X, y = optdigits.load()
+        parts = split(y, p.train_size, p.data_seed)
+        self.raw_train, self.y_train = X[parts.train], y[parts.train]  # (n, 64) uint8, (n,)
+        self.raw_test, self.y_test = X[parts.test], y[parts.test]  # (397, 64) uint8, (397,)
+        self.X_train = self.raw_train * SCALE  # (n, 64) float64 in [0, 1]
+        self.X_test = self.raw_test * SCALE
+        self.gallery = gallery(self.y_test)
+
+    def data_messages(self) -> list[Message]:
+        def part(x: np.ndarray, y: np.ndarray) -> Message:
+            return {"x": x, "y": y.astype(np.uint8)}
+
+        return [{
+            "type": "data",
+            "train": part(self.raw_train, self.y_train),
+            "test": part(self.raw_test, self.y_test),
+            "gallery": self.gallery,
+        }]  # fmt: skip
+
+    # -- training ------------------------------------------------------------
+
+    def reset(self) -> None:
+        p = self.params
+        self.net = MLP(self.sizes, p.activation, "softmax", np.random.default_rng([p.init_seed, 0]))
+        if p.model == "softmax":
+            self.net.theta[...] = 0.0  # as in the notes: blank weight images, uniform guesses
+        self.optimizer = optimizers.make(p.optimizer)
+        self.batch_rng = np.random.default_rng([p.init_seed, 1])
+        self.dropout_rng = np.random.default_rng([p.init_seed, 2])
+        self.order: np.ndarray = self.batch_rng.permutation(len(self.y_train))
+        self.cursor = 0
+        self.steps = 0
+        self.samples = 0
+        self.frames = 0
+        self._diverged = False
+
+    @property
+    def sizes(self) -> list[int]:
+        """Layer widths: [64, 10] for softmax regression, [64, *hidden, 10] for the MLP."""
+        hidden = list(self.params.hidden) if self.params.model == "mlp" else []
+        return [optdigits.N_PIXELS, *hidden, optdigits.N_CLASSES]
+
+    def on_live_change(self, changed: set[str]) -> None:
+        if "optimizer" in changed:
+            self.optimizer = optimizers.make(self.params.optimizer)  # fresh state
+
+    @property
+    def diverged(self) -> bool:
+        return self._diverged
+
+    @property
+    def rate(self) -> float:
+        """The rate the next update uses: ``lr·lr_decay^k`` with k = updates done so far."""
+        return float(self.params.lr * self.params.lr_decay**self.steps)
+
+    def step(self, n: int) -> int:
+        done = 0
+        while done < n and not self._diverged:
+            self._update()
+            done += 1
+        return done
+
+    def next_batch(self) -> np.ndarray:
+        """The next ``min(batch_size, n)`` indices, without replacement within an epoch.
+
+        A batch that runs past the end of the epoch's permutation continues
+        into a fresh one, so every batch has the same size.
+        """
+        size = min(self.params.batch_size, len(self.y_train))
+        idx = self.order[self.cursor : self.cursor + size]
+        self.cursor += size
+        if self.cursor >= len(self.order):
+            self.order = self.batch_rng.permutation(len(self.y_train))
+            self.cursor = size - len(idx)
+            idx = np.concatenate([idx, self.order[: self.cursor]])
+        return idx
+
+    def _update(self) -> None:
+        """One mini-batch update of every parameter at the current decayed rate."""
+        p, net = self.params, self.net
+        idx = self.next_batch()
+        Z = net.forward(self.X_train[idx], train=True, dropout=p.dropout, rng=self.dropout_rng)
+        net.backward(LOSS.grad(Z, self.y_train[idx]), l2=p.l2)
+        self.optimizer.step({"theta": net.theta}, {"theta": net.dtheta}, self.rate)
+        self.steps += 1
+        self.samples += len(idx)
+        if not np.all(np.abs(net.theta) < BLOWUP):  # also catches NaN and inf
+            self._diverged = True
+
+    # -- model outputs -------------------------------------------------------
+
+    def probabilities(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities (m, 10) for scaled pixels ``X`` (m, 64), without dropout."""
+        return self.net.predict(X)
+
+    def objective(self, X: np.ndarray, y: np.ndarray) -> float:
+        """The loss training descends: mean cross-entropy + ``(l2/2)·Σ W²``, no dropout."""
+        return LOSS.value(self.net.forward(X), y) + self.net.penalty(l2=self.params.l2)
+
+    def evaluate(self) -> Evaluation:
+        """Cross-entropy (without the L2 term) and accuracy on the full train and test sets."""
+        Z_train = self.net.forward(self.X_train)  # (n, 10) logits
+        Z_test = self.net.forward(self.X_test)  # (397, 10)
+        test_pred = Z_test.argmax(axis=1)
+        return Evaluation(
+            train_loss=LOSS.value(Z_train, self.y_train),
+            test_loss=LOSS.value(Z_test, self.y_test),
+            train_accuracy=float(np.mean(Z_train.argmax(axis=1) == self.y_train)),
+            test_accuracy=float(np.mean(test_pred == self.y_test)),
+            test_pred=test_pred,
+        )
+
+    # -- frames --------------------------------------------------------------
+
+    def frame(self, detail: bool | None = None) -> Message:
+        """The current state; ``detail`` (default: every DETAIL_EVERY-th frame) adds images."""
+        ev = self.evaluate()
+        if detail is None:
+            detail = self.frames % DETAIL_EVERY == 0
+        self.frames += 1
+        msg: Message = {
+            "type": "frame",
+            "step": self.steps,
+            "epoch": self.samples / len(self.y_train),
+            "loss": {"train": ev.train_loss, "test": ev.test_loss},
+            "metrics": {"accuracy": {"train": ev.train_accuracy, "test": ev.test_accuracy}},
+            "diverged": self._diverged,
+            "lr": self.rate,
+        }
+        if detail:
+            msg.update(self._details(ev))
+        return msg
+
+    def _details(self, ev: Evaluation) -> Message:
+        k = optdigits.N_CLASSES
+        return {
+            "weights": self.weight_images(),
+            "confusion": confusion(self.y_test, ev.test_pred, k).astype(np.float32),
+            "gallery": [int(ev.test_pred[i]) for i in self.gallery],
+        }
+
+    def weight_images(self) -> np.ndarray:
+        """First-layer weights as 8×8 images, float32 (k, 64) row-major.
+
+        Softmax: one image per class (Wᵀ, k = 10). MLP: the input weights of
+        the first ``min(width, 32)`` hidden units.
+        """
+        W = self.net.W[0]  # (64, d_1)
+        return np.ascontiguousarray(W[:, :MAX_UNIT_IMAGES].T, dtype=np.float32)
+
+
+LAB = Digits

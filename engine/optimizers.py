@@ -1,0 +1,103 @@
+"""Optimizers: how a gradient becomes a parameter update.
+
+No model owns its optimizer. An optimizer keeps its own state (velocities,
+moment estimates), keyed by parameter name and created on first use, and
+updates the arrays it is given IN PLACE:
+
+    opt = make("adam")
+    opt.step(params, grads, lr)  # params, grads: {name: ndarray} of equal shapes
+
+The learning rate is an argument of every step, so it can change live or
+decay (``lr_k = lr·decay^k``) without touching the optimizer. Switching
+optimizer means making a new one: fresh state. Any dict of arrays works,
+including one flat vector holding every parameter (``MLP.theta``), which
+updates a whole network in one call.
+
+- ``"sgd"``: ``θ ← θ − η·g``.
+- ``"momentum"``: ``v ← β·v + g``, ``θ ← θ − η·v`` (β = 0.9; the heavy-ball
+  form PyTorch uses, so ``v`` does not depend on η).
+- ``"adam"``: ``m ← β1·m + (1 − β1)·g``, ``s ← β2·s + (1 − β2)·g²``,
+  ``θ ← θ − η·m̂ / (√ŝ + ε)`` with ``m̂ = m/(1 − β1^t)``, ``ŝ = s/(1 − β2^t)``
+  (β1 = 0.9, β2 = 0.999, ε = 1e−8; t counts this optimizer's steps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+
+Arrays = dict[str, np.ndarray]
+
+
+class Optimizer(Protocol):
+    """Updates ``params`` in place from ``grads`` at learning rate ``lr``."""
+
+    def step(self, params: Arrays, grads: Arrays, lr: float) -> None: ...
+
+
+class SGD:
+    """Plain gradient descent, ``θ ← θ − η·g``; no state."""
+
+    def step(self, params: Arrays, grads: Arrays, lr: float) -> None:
+        for name, p in params.items():
+            p -= lr * grads[name]
+
+
+class Momentum:
+    """Heavy-ball momentum: ``v ← β·v + g``, ``θ ← θ − η·v``."""
+
+    def __init__(self, beta: float = 0.9) -> None:
+        self.beta = beta
+        self.v: Arrays = {}
+
+    def step(self, params: Arrays, grads: Arrays, lr: float) -> None:
+        for name, p in params.items():
+            v = self.v.get(name)
+            if v is None:
+                v = self.v[name] = np.zeros_like(p)
+            v *= self.beta
+            v += grads[name]
+            p -= lr * v
+
+
+class Adam:
+    """Adam (Kingma & Ba 2015) with bias-corrected first and second moments."""
+
+    def __init__(self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.t = 0
+        self.m: Arrays = {}
+        self.s: Arrays = {}
+
+    def step(self, params: Arrays, grads: Arrays, lr: float) -> None:
+        self.t += 1
+        b1, b2 = self.beta1, self.beta2
+        # Fold both bias corrections into the rate: η·m̂/(√ŝ + ε) ≈ η_t·m/(√s + ε_t).
+        c2 = np.sqrt(1.0 - b2**self.t)
+        lr_t = lr * c2 / (1.0 - b1**self.t)
+        eps_t = self.eps * c2
+        for name, p in params.items():
+            g = grads[name]
+            m, s = self.m.get(name), self.s.get(name)
+            if m is None or s is None:
+                m = self.m[name] = np.zeros_like(p)
+                s = self.s[name] = np.zeros_like(p)
+            m *= b1
+            m += (1.0 - b1) * g
+            s *= b2
+            s += (1.0 - b2) * g * g
+            p -= lr_t * m / (np.sqrt(s) + eps_t)
+
+
+OPTIMIZERS: dict[str, Callable[[], Optimizer]] = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "adam": Adam,
+}
+
+
+def make(name: str) -> Optimizer:
+    """A fresh optimizer of the given name, with empty state."""
+    return OPTIMIZERS[name]()

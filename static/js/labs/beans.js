@@ -1,0 +1,237 @@
+// Beans: the line in data space and the point on the w–b cost surface,
+// moving together. Only drawing happens here; the server does the math.
+
+import { startLab } from "../lib/page.js";
+import { list, rows, unpack } from "../lib/arrays.js";
+import { COLORS, Chart, Series, baseLayout, num } from "../lib/charts.js";
+
+const MAX_PATH = 6000;
+const BOWL = [[0, "#fbfbf4"], [0.2, "#e4eef8"], [0.45, "#a6cbe3"], [0.75, "#4a90c4"], [1, "#0b4f8a"]];
+
+let ctx, t;
+const S = { data: null, surface: null, frame: null, path: { w: [], b: [], c: [] },
+  loss: new Series(), excess: new Series(), log: false };
+const charts = {};
+
+function axis(titleKey, extra = {}) {
+  return { title: { text: t(titleKey), standoff: 6 }, zeroline: false, gridcolor: "#eceef2", ...extra };
+}
+
+function mountCharts() {
+  charts.beans = new Chart(document.getElementById("chart-beans"), [
+    { x: [], y: [], mode: "markers", name: t("legend.beans"), marker: { color: COLORS.blue, size: 6, opacity: 0.75 },
+      hovertemplate: "x=%{x:.3f}<br>y=%{y:.3f}<extra></extra>" },
+    { x: [], y: [], mode: "markers", name: t("legend.batch"), hoverinfo: "skip",
+      marker: { color: COLORS.orange, size: 12, line: { color: COLORS.black, width: 1.5 } } },
+    { x: [0, 1], y: [0, 0], mode: "lines", name: t("legend.line"), hoverinfo: "skip",
+      line: { color: COLORS.vermillion, width: 3 } },
+  ], baseLayout({ xaxis: axis("axis.size"), yaxis: axis("axis.toxicity"), showlegend: true,
+    legend: { orientation: "h", y: 1.02, yanchor: "bottom", x: 0, font: { size: 11 } },
+    margin: { l: 52, r: 10, t: 26, b: 42 } }));
+
+  charts.contour = new Chart(document.getElementById("chart-contour"), [
+    { type: "contour", x: [], y: [], z: [], colorscale: BOWL, showscale: false, ncontours: 18,
+      contours: { coloring: "fill", showlines: true }, line: { color: "rgba(40,60,90,0.35)", width: 0.6 },
+      hovertemplate: "w=%{x:.2f}, b=%{y:.2f}<br>C=%{customdata:.4f}<extra></extra>" },
+    { x: [], y: [], mode: "lines", name: t("legend.path"), hoverinfo: "skip",
+      line: { color: COLORS.vermillion, width: 2 } },
+    { x: [], y: [], mode: "lines+markers", name: t("legend.gradient"), hoverinfo: "skip",
+      line: { color: COLORS.black, width: 2 }, marker: { size: [0, 11], symbol: "arrow", angleref: "previous", color: COLORS.black } },
+    { x: [], y: [], mode: "markers", name: t("legend.optimum"), hovertemplate: "optimum<br>w=%{x:.4f}, b=%{y:.4f}<extra></extra>",
+      marker: { symbol: "star", size: 15, color: COLORS.green, line: { color: "#fff", width: 1 } } },
+    { x: [], y: [], mode: "markers", name: t("legend.now"), hovertemplate: "w=%{x:.4f}, b=%{y:.4f}<extra></extra>",
+      marker: { size: 11, color: COLORS.vermillion, line: { color: "#fff", width: 2 } } },
+  ], baseLayout({ xaxis: axis("axis.w"), yaxis: axis("axis.b") }));
+
+  charts.surface = new Chart(document.getElementById("chart-surface"), [
+    { type: "surface", x: [], y: [], z: [], colorscale: BOWL, showscale: false, opacity: 0.92,
+      contours: { z: { show: true, usecolormap: true, width: 1, project: { z: false } } },
+      hovertemplate: "w=%{x:.2f}, b=%{y:.2f}<br>C=%{z:.4f}<extra></extra>" },
+    { type: "scatter3d", x: [], y: [], z: [], mode: "lines", hoverinfo: "skip",
+      line: { color: COLORS.vermillion, width: 5 } },
+    { type: "scatter3d", x: [], y: [], z: [], mode: "markers", hoverinfo: "skip",
+      marker: { size: 4, color: COLORS.green, symbol: "diamond" } },
+    { type: "scatter3d", x: [], y: [], z: [], mode: "markers", hoverinfo: "skip",
+      marker: { size: 5, color: COLORS.vermillion, line: { color: "#fff", width: 1 } } },
+  ], baseLayout({ margin: { l: 0, r: 0, t: 0, b: 0 }, scene: {
+    xaxis: { title: { text: "w" } }, yaxis: { title: { text: "b" } }, zaxis: { title: { text: "C" } },
+    camera: { eye: { x: 1.5, y: -1.5, z: 0.9 } }, aspectmode: "manual", aspectratio: { x: 1, y: 1, z: 0.7 } } }));
+
+  charts.slice = new Chart(document.getElementById("chart-slice"), [
+    { x: [], y: [], mode: "lines", line: { color: COLORS.blue, width: 2.5 }, hovertemplate: "w=%{x:.3f}<br>C=%{y:.4f}<extra></extra>" },
+    { x: [], y: [], mode: "lines", name: t("legend.tangent"), hoverinfo: "skip", line: { color: COLORS.black, width: 1.5, dash: "dash" } },
+    { x: [], y: [], mode: "markers", hoverinfo: "skip", marker: { size: 11, color: COLORS.vermillion, line: { color: "#fff", width: 2 } } },
+  ], baseLayout({ xaxis: axis("axis.w"), yaxis: axis("axis.cost", { rangemode: "tozero" }) }));
+
+  charts.loss = new Chart(document.getElementById("chart-loss"), [
+    { x: [], y: [], mode: "lines", line: { color: COLORS.blue, width: 2 }, hovertemplate: "step %{x}<br>%{y:.5f}<extra></extra>" },
+  ], baseLayout({ xaxis: axis("axis.steps"), yaxis: axis("axis.cost") }));
+
+  const contourEl = document.getElementById("chart-contour");
+  contourEl.on("plotly_click", (ev) => {
+    const p = ev.points?.[0];
+    if (!p) return;
+    const w0 = Math.round(p.x * 100) / 100, b0 = Math.round(p.y * 100) / 100;
+    const params = ctx.params().model === "wb" ? { w0, b0 } : { w0 };
+    ctx.send("configure", { params: clampStart(params) });
+  });
+}
+
+function clampStart(p) {
+  const c = (v) => Math.max(-5, Math.min(5, v));
+  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, c(v)]));
+}
+
+function onData(msg) {
+  S.data = { x: list(msg.train.x), y: list(msg.train.y) };
+  charts.beans.set(0, { x: S.data.x, y: S.data.y });
+}
+
+function onSurface(msg) {
+  const w = list(msg.w), b = list(msg.b), cost = rows(msg.cost);
+  const logCost = cost.map((r) => r.map((c) => Math.log10(Math.max(c, 1e-6))));
+  S.surface = { w, b, optimum: msg.optimum };
+  charts.contour.set(0, { x: w, y: b, z: logCost, customdata: cost });
+  charts.contour.set(3, { x: [msg.optimum.w], y: [msg.optimum.b] });
+  charts.contour.relayout({ "xaxis.range": [w[0], w.at(-1)], "yaxis.range": [b[0], b.at(-1)] });
+  charts.surface.set(0, { x: w, y: b, z: cost });
+  charts.surface.set(2, { x: [msg.optimum.w], y: [msg.optimum.b], z: [msg.optimum.cost] });
+}
+
+function onFrame(f) {
+  S.frame = f;
+  const p = f.path;
+  if (p) {
+    const start = S.path.w.length ? 1 : 0; // each path repeats the last frame's point
+    for (let i = start; i < p.w.length; i++) {
+      if (p.w[i] == null || p.b[i] == null) continue;
+      S.path.w.push(p.w[i]); S.path.b.push(p.b[i]); S.path.c.push(p.cost[i]);
+    }
+    if (S.path.w.length > MAX_PATH) for (const k of ["w", "b", "c"]) S.path[k] = S.path[k].filter((_, i) => i % 2 === 0);
+  }
+  if (f.loss.train != null) {
+    S.loss.push(f.step, f.loss.train);
+    S.excess.push(f.step, Math.max(f.metrics.excess, 1e-12));
+  }
+}
+
+function reset() {
+  S.path = { w: [], b: [], c: [] };
+  S.loss.clear();
+  S.excess.clear();
+}
+
+function draw() {
+  const f = S.frame;
+  if (f && S.data) drawBeans(f);
+  if (f && S.surface) drawSurfaces(f);
+  const series = S.log ? S.excess : S.loss;
+  charts.loss.set(0, { x: series.x, y: series.y });
+  Object.values(charts).forEach((c) => c.draw());
+  if (f) drawRule(f);
+}
+
+function drawBeans(f) {
+  const { w, b } = f.params;
+  const idx = f.batch ?? [];
+  const all = f.batch === null && f.update; // the last update used every bean
+  charts.beans.set(1, all ? { x: [], y: [] } : { x: idx.map((i) => S.data.x[i]), y: idx.map((i) => S.data.y[i]) });
+  charts.beans.set(0, { "marker.color": all ? COLORS.orange : COLORS.blue });
+  if (w != null && b != null) charts.beans.set(2, { x: [0, 1], y: [b, w + b] });
+}
+
+function drawSurfaces(f) {
+  const { w, b } = f.params;
+  charts.contour.set(1, { x: S.path.w, y: S.path.b });
+  charts.surface.set(1, { x: S.path.w, y: S.path.b, z: S.path.c.map((c) => c * 1.01 + 1e-3) });
+  if (w == null || b == null) return;
+  const c = f.loss.train;
+  charts.contour.set(4, { x: [w], y: [b] });
+  charts.surface.set(3, { x: [w], y: [b], z: [c] });
+  const g = f.grad, span = S.surface.w.at(-1) - S.surface.w[0], norm = Math.hypot(g.w, g.b);
+  const k = norm > 0 ? (0.12 * span) / norm : 0;
+  charts.contour.set(2, { x: [w, w - k * g.w], y: [b, b - k * g.b] });
+  if (f.slice) {
+    const cs = Array.from(unpack(f.slice));
+    charts.slice.set(0, { x: S.surface.w, y: cs });
+    const d = 0.18 * span;
+    charts.slice.set(1, { x: [w - d, w + d], y: [c - g.w * d, c + g.w * d] });
+    charts.slice.set(2, { x: [w], y: [c] });
+  }
+}
+
+const row = (lhs, rhs) => `<div class="eq"><span class="lhs">${lhs}</span> <span class="rhs">${rhs}</span></div>`;
+
+function drawRule(f) {
+  const el = document.getElementById("rule");
+  const u = f.update;
+  if (!u) {
+    el.innerHTML = `<p class="muted">${t("rule.none")}</p>`;
+    return;
+  }
+  const withB = ctx.params().model === "wb";
+  const out = [];
+  const sample = u.sample;
+  const gw = num(u.grad.w, 4), gb = num(u.grad.b, 4);
+  if (u.method === "sgd" && sample) {
+    out.push(`<p class="muted">${t("rule.sample", { i: f.batch?.[0] ?? "?", x: num(sample.x), y: num(sample.y) })}</p>`);
+    out.push(row("∂e/∂w =", `${withB ? "2x²w + 2xb − 2xy" : "2x²w − 2xy"} = <b>${gw}</b>`));
+    if (withB) out.push(row("∂e/∂b =", `2b + 2xw − 2y = <b>${gb}</b>`));
+  } else {
+    const which = u.method === "minibatch" ? t("rule.batch", { k: f.batch?.length ?? "?" }) : t("rule.all", { n: S.data?.x.length ?? "?" });
+    out.push(`<p class="muted">${which}</p>`);
+    out.push(row("∂C/∂w =", `2·mean((${withB ? "wx+b" : "wx"}−y)·x) = <b>${gw}</b>`));
+    if (withB) out.push(row("∂C/∂b =", `2·mean(wx+b−y) = <b>${gb}</b>`));
+  }
+  const paren = (v) => (v < 0 ? `(${num(v, 4)})` : num(v, 4));
+  const step = (name, g, from, to) => u.method === "fixed_step"
+    ? row(`${name} ←`, `${num(from, 4)} − ${u.step_size} × sign(${paren(g)}) = <b>${num(to, 4)}</b>`)
+    : row(`${name} ←`, `${num(from, 4)} − ${u.lr} × ${paren(g)} = <b>${num(to, 4)}</b>`);
+  if (u.method === "fixed_step") out.push(`<p class="muted">${t("rule.fixed", { s: u.step_size })}</p>`);
+  else out.push(`<p class="muted">w ← w − α·∂C/∂w${withB ? ", b ← b − α·∂C/∂b" : ""}</p>`);
+  out.push(step("w", u.grad.w, u.from.w, u.to.w));
+  if (withB) out.push(step("b", u.grad.b, u.from.b, u.to.b));
+  out.push(row("C =", `mean((ŷ − y)²) = <b>${num(f.loss.train, 5)}</b>`));
+  el.innerHTML = out.join("");
+}
+
+function relabel() {
+  const set = (chart, x, y) => chart.relayout({ "xaxis.title.text": t(x), "yaxis.title.text": t(y) });
+  set(charts.beans, "axis.size", "axis.toxicity");
+  set(charts.contour, "axis.w", "axis.b");
+  set(charts.slice, "axis.w", "axis.cost");
+  set(charts.loss, "axis.steps", S.log ? "axis.excess" : "axis.cost");
+  ["legend.beans", "legend.batch", "legend.line"].forEach((k, i) => Plotly.restyle(charts.beans.el, { name: t(k) }, [i]));
+  sliceCaption();
+}
+
+function sliceCaption() {
+  const span = document.querySelector("#chart-slice").closest("figure").querySelector("figcaption span");
+  span.dataset.i18n = ctx.params().model === "wb" ? "panel.slice" : "panel.slice_w";
+  span.textContent = t(span.dataset.i18n);
+}
+
+startLab({
+  mount(c) {
+    ctx = c;
+    t = c.i18n.t;
+    const logBox = document.getElementById("log-toggle");
+    S.log = new URLSearchParams(location.search).get("logy") === "1";
+    logBox.checked = S.log;
+    logBox.addEventListener("change", () => {
+      S.log = logBox.checked;
+      charts.loss.relayout({ "yaxis.type": S.log ? "log" : "linear", "yaxis.title.text": t(S.log ? "axis.excess" : "axis.cost") });
+      c.writeUrl();
+      c.markDirty();
+    });
+    mountCharts();
+    if (S.log) charts.loss.relayout({ "yaxis.type": "log", "yaxis.title.text": t("axis.excess") });
+  },
+  on: { data: onData, surface: onSurface, frame: onFrame },
+  hello: () => relabel(),
+  paramsChanged: () => sliceCaption(),
+  reset,
+  draw,
+  relabel,
+  urlExtras: () => ({ logy: S.log ? 1 : null }),
+});

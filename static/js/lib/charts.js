@@ -1,0 +1,108 @@
+// Plotly helpers that take plain arrays. One look for every chart, colours
+// from the Okabe–Ito palette (safe for the common colour-vision deficiencies),
+// and a batched `draw` so each chart repaints at most once per animation frame.
+
+export const COLORS = {
+  blue: "#0072B2",
+  orange: "#E69F00",
+  vermillion: "#D55E00",
+  green: "#009E73",
+  sky: "#56B4E9",
+  yellow: "#F0E442",
+  purple: "#CC79A7",
+  black: "#1b1b1f",
+  grey: "#8a8f98",
+};
+
+const CONFIG = {
+  displaylogo: false,
+  responsive: true,
+  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+  toImageButtonOptions: { format: "png", scale: 2 },
+};
+
+export function baseLayout(extra = {}) {
+  return {
+    margin: { l: 52, r: 14, t: 8, b: 42 },
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "#ffffff",
+    font: { family: "Inter, 'Noto Sans SC', 'Noto Sans CJK SC', system-ui, sans-serif", size: 12, color: "#2b2d33" },
+    showlegend: false,
+    hovermode: "closest",
+    uirevision: "keep", // keep the learner's zoom and rotation across updates
+    xaxis: { zeroline: false, gridcolor: "#eceef2", automargin: true },
+    yaxis: { zeroline: false, gridcolor: "#eceef2", automargin: true },
+    ...extra,
+  };
+}
+
+/**
+ * A Plotly chart whose trace updates are collected and applied in one
+ * restyle per draw: `set(i, props)` stages, `draw()` paints.
+ */
+export class Chart {
+  constructor(el, traces, layout, config = {}) {
+    this.el = el;
+    this.pending = new Map();
+    this.ready = Plotly.newPlot(el, traces, layout, { ...CONFIG, ...config });
+  }
+
+  /** Stage new values for trace `index`: raw values, e.g. {x: [..], "marker.color": c}. */
+  set(index, props) {
+    this.pending.set(index, { ...(this.pending.get(index) ?? {}), ...props });
+  }
+
+  draw() {
+    if (!this.pending.size) return;
+    const indices = [...this.pending.keys()];
+    const keys = new Set(indices.flatMap((i) => Object.keys(this.pending.get(i))));
+    const update = {};
+    const current = (i, k) => k.split(".").reduce((o, part) => o?.[part], this.el.data[i]);
+    for (const k of keys) {
+      update[k] = indices.map((i) => (k in this.pending.get(i) ? this.pending.get(i)[k] : current(i, k)));
+    }
+    this.pending.clear();
+    Plotly.restyle(this.el, update, indices);
+  }
+
+  relayout(props) {
+    Plotly.relayout(this.el, props);
+  }
+
+  /** Replace every trace (e.g. a new surface). */
+  react(traces, layout) {
+    this.pending.clear();
+    Plotly.react(this.el, traces, layout ?? this.el.layout);
+  }
+}
+
+/** A growing series against steps, thinned so the chart stays fast on long runs. */
+export class Series {
+  constructor(max = 4000) {
+    this.max = max;
+    this.x = [];
+    this.y = [];
+  }
+  push(x, y) {
+    if (this.x.length && x <= this.x.at(-1)) return; // a repeated frame adds nothing
+    this.x.push(x);
+    this.y.push(y);
+    if (this.x.length > this.max) {
+      // keep every other older point, so the curve's shape survives
+      this.x = this.x.filter((_, i) => i % 2 === 0 || i === this.x.length - 1);
+      this.y = this.y.filter((_, i) => i % 2 === 0 || i === this.y.length - 1);
+    }
+  }
+  clear() {
+    this.x = [];
+    this.y = [];
+  }
+}
+
+/** Format a number for the live formulas: fixed for ordinary sizes, else exponent. */
+export function num(v, digits = 3) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2).replace("e", "×10^");
+  return v.toFixed(digits).replace("-", "−");
+}

@@ -1,0 +1,189 @@
+// What every lab page shares: language, controls from the schema, the player
+// (play/pause/step/reset, keyboard), the session, URL state, errors and the
+// divergence state. A lab module only draws: startLab(view) calls
+//   view.mount(ctx)          once, with {i18n, send, params, hello}
+//   view.on[type](msg)       for each message type it names (data, frame, …)
+//   view.reset()             when training restarted (curves start over)
+//   view.draw()              at most once per animation frame after a message
+//   view.relabel()           after a language switch
+//   view.paramsChanged(p)    after the params in force changed
+
+import { createI18n, translate } from "./i18n.js";
+import { buildControls } from "./controls.js";
+import { LabSession } from "./session.js";
+import { queryFor, readQuery, writeQuery } from "./url_state.js";
+
+const GROUP_ORDER = ["player", "data", "network", "model", "training", "regularization", "start"];
+const $ = (id) => document.getElementById(id);
+
+function defaultsOf(schema) {
+  return Object.fromEntries(Object.entries(schema.properties).map(([k, p]) => [k, p.default]));
+}
+
+function isTyping(ev) {
+  const t = ev.target;
+  return t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName)) &&
+    !(t instanceof HTMLInputElement && ["range", "checkbox"].includes(t.type));
+}
+
+export function startLab(view) {
+  const boot = JSON.parse($("boot").textContent);
+  const i18n = createI18n(boot.catalogs, boot.lang);
+  const defaults = defaultsOf(boot.schema);
+  const state = { params: { ...defaults }, running: false, step: -1, langExplicit: boot.lang_explicit,
+    dirty: false, hello: null };
+  const query = readQuery();
+
+  const session = new LabSession(boot.lab, () => queryFor(state.params, defaults,
+    state.hello ? {} : Object.fromEntries(Object.entries(query).filter(([k]) => k in defaults))), {
+    status: (s) => setConnection(s),
+    other: (msg) => {
+      view.on?.[msg.type]?.(msg);
+      markDirty();
+    },
+  });
+  const send = (op, fields) => session.send(op, fields);
+
+  const controls = buildControls($("controls"), boot.schema, i18n, (name, value) => {
+    controls.clearErrors();
+    send("configure", { params: { [name]: value } });
+  });
+  orderGroups();
+  const handlers = session.handlers;
+  handlers.hello = (msg) => {
+    state.hello = msg;
+    applyParams(msg.params);
+    view.hello?.(msg);
+  };
+  handlers.config = (msg) => {
+    applyParams(msg.params);
+    if (msg.reset) resetView();
+  };
+  handlers.frame = (f) => {
+    if (f.step < state.step) resetView();
+    state.step = f.step;
+    document.body.classList.toggle("is-diverged", !!f.diverged);
+    $("stat-step").textContent = f.step;
+    $("stat-epoch").textContent = f.epoch.toFixed(f.epoch < 10 ? 2 : 1);
+    $("stat-loss").textContent = f.loss?.train == null ? "—" : Number(f.loss.train).toPrecision(4);
+    view.on?.frame?.(f);
+    markDirty();
+  };
+  handlers.state = (msg) => {
+    setRunning(msg.running);
+    if (msg.reason === "diverged") document.body.classList.add("is-diverged");
+  };
+  handlers.error = (msg) => {
+    let shown = false;
+    for (const e of msg.errors ?? []) shown = controls.showError(e.field, e.message) || shown;
+    controls.set(state.params); // put the widget back to the value in force
+    if (!shown || msg.code !== "invalid_params") toast(`${i18n.t("error.prefix")} ${msg.message}`);
+  };
+
+  function applyParams(params) {
+    state.params = params;
+    controls.set(params);
+    view.paramsChanged?.(params);
+    writeUrl();
+  }
+  function writeUrl() {
+    writeQuery(queryFor(state.params, defaults, { lang: state.langExplicit ? i18n.lang : null,
+      ...(view.urlExtras?.() ?? {}) }));
+  }
+  function resetView() {
+    view.reset?.();
+    document.body.classList.remove("is-diverged");
+    markDirty();
+  }
+  function markDirty() {
+    state.dirty = true;
+  }
+  function setRunning(running) {
+    state.running = running;
+    const play = $("btn-play");
+    play.classList.toggle("playing", running);
+    play.querySelector("[data-i18n]").dataset.i18n = running ? "player.pause" : "player.play";
+    play.querySelector("[data-i18n]").textContent = i18n.t(running ? "player.pause" : "player.play");
+    play.setAttribute("aria-pressed", String(running));
+  }
+  function setConnection(s) {
+    const pill = $("conn");
+    pill.dataset.state = s;
+    pill.dataset.i18n = `conn.${s}`;
+    pill.textContent = i18n.t(`conn.${s}`);
+    if (s !== "open") setRunning(false);
+  }
+  function toast(text) {
+    const t = $("toast");
+    t.textContent = text;
+    t.classList.add("show");
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => t.classList.remove("show"), 5000);
+  }
+  function orderGroups() {
+    const root = $("controls");
+    for (const g of GROUP_ORDER) {
+      const set = root.querySelector(`.group-${g}`);
+      if (set) root.append(set);
+    }
+  }
+
+  const player = {
+    toggle: () => send(state.running ? "pause" : "play"),
+    step: () => send("step", { steps: 1 }),
+    reset: () => send("reset"),
+  };
+  $("btn-play").addEventListener("click", player.toggle);
+  $("btn-step").addEventListener("click", player.step);
+  $("btn-reset").addEventListener("click", player.reset);
+  $("btn-diverged-reset")?.addEventListener("click", player.reset);
+  document.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(ev)) return;
+    const act = { " ": player.toggle, s: player.step, ArrowRight: player.step, r: player.reset }[ev.key];
+    if (act) {
+      ev.preventDefault();
+      act();
+    }
+  });
+  buildPresets(boot.presets, i18n, (p) => send("configure", { params: p }));
+  $("lang-toggle").addEventListener("click", () => {
+    state.langExplicit = true;
+    i18n.set(i18n.lang === "zh" ? "en" : "zh");
+    writeUrl();
+  });
+  i18n.onChange(() => {
+    view.relabel?.();
+    markDirty();
+  });
+
+  view.mount?.({ i18n, send, params: () => state.params, state, toast, writeUrl, markDirty });
+  translate(document, i18n);
+  session.connect();
+  const loop = () => {
+    if (state.dirty) {
+      state.dirty = false;
+      view.draw?.();
+    }
+    requestAnimationFrame(loop);
+  };
+  requestAnimationFrame(loop);
+  window.descent = { session, state, i18n }; // for tests and the curious
+}
+
+function buildPresets(presets, i18n, apply) {
+  const root = $("presets");
+  if (!root || !presets || !Object.keys(presets).length) return;
+  for (const [name, params] of Object.entries(presets)) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "preset";
+    b.dataset.preset = name;
+    b.dataset.i18n = `preset.${name}`;
+    b.dataset.i18nTip = `preset.${name}.tip`;
+    b.textContent = i18n.t(`preset.${name}`);
+    b.title = i18n.t(`preset.${name}.tip`);
+    b.addEventListener("click", () => apply(params));
+    root.append(b);
+  }
+  root.closest(".presets")?.classList.remove("hidden");
+}

@@ -1,0 +1,80 @@
+"""Optimizers: each update against one computed by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.optimizers import OPTIMIZERS, Adam, Momentum, make
+
+
+def start() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    return {"w": np.array([1.0, -2.0]), "b": np.array([0.5])}, {
+        "w": np.array([0.2, -0.4]),
+        "b": np.array([1.0]),
+    }
+
+
+def test_sgd() -> None:
+    params, grads = start()
+    make("sgd").step(params, grads, 0.1)
+    np.testing.assert_allclose(params["w"], [0.98, -1.96])
+    np.testing.assert_allclose(params["b"], [0.4])
+
+
+def test_momentum_two_steps() -> None:
+    params, grads = start()
+    opt = make("momentum")
+    opt.step(params, grads, 0.1)  # v = g
+    opt.step(params, grads, 0.1)  # v = 0.9·g + g = 1.9·g
+    # w = 1 − 0.1·0.2 − 0.1·1.9·0.2 = 0.942
+    np.testing.assert_allclose(params["w"], [0.942, -1.884])
+    np.testing.assert_allclose(params["b"], [0.5 - 0.1 - 0.19])
+
+
+def test_adam_first_step_moves_by_lr_times_sign() -> None:
+    params, grads = start()
+    make("adam").step(params, grads, 0.01)
+    # m̂ = g, ŝ = g², so the step is η·g/(|g| + ε) = η·sign(g) up to ε.
+    np.testing.assert_allclose(params["w"], [0.99, -1.99], rtol=1e-7)
+    np.testing.assert_allclose(params["b"], [0.49], rtol=1e-7)
+
+
+def test_adam_second_step_by_hand() -> None:
+    w = np.array([1.0])
+    opt = Adam()
+    opt.step({"w": w}, {"w": np.array([0.5])}, 0.1)
+    opt.step({"w": w}, {"w": np.array([-1.0])}, 0.1)
+    m = 0.9 * 0.1 * 0.5 + 0.1 * -1.0  # 0.045 − 0.1
+    s = 0.999 * 0.001 * 0.25 + 0.001 * 1.0
+    m_hat, s_hat = m / (1 - 0.9**2), s / (1 - 0.999**2)
+    first = 0.1 * 0.5 / (0.5 + 1e-8)  # m̂ = 0.5, √ŝ = 0.5 after one step
+    expected = 1.0 - first - 0.1 * m_hat / (np.sqrt(s_hat) + 1e-8)
+    np.testing.assert_allclose(w, [expected], rtol=1e-12)
+
+
+def test_state_is_per_parameter_name_and_lr_is_per_step() -> None:
+    opt = Momentum(beta=0.5)
+    a, b = np.array([0.0]), np.array([0.0])
+    opt.step({"a": a}, {"a": np.array([1.0])}, 1.0)
+    opt.step({"b": b}, {"b": np.array([1.0])}, 1.0)  # b's velocity starts fresh
+    opt.step({"a": a}, {"a": np.array([1.0])}, 0.1)  # v_a = 1.5, lr now 0.1
+    np.testing.assert_allclose(a, [-1.0 - 0.15])
+    np.testing.assert_allclose(b, [-1.0])
+
+
+def test_updates_in_place() -> None:
+    params, grads = start()
+    w = params["w"]
+    for name in OPTIMIZERS:
+        make(name).step(params, grads, 0.1)
+    assert params["w"] is w
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_each_descends_a_quadratic(name: str) -> None:
+    w = np.array([3.0, -2.0])
+    opt = make(name)
+    for _ in range(500):
+        opt.step({"w": w}, {"w": 2 * w}, 0.05)  # C = ‖w‖², minimum at 0
+    assert np.abs(w).max() < 1e-2
