@@ -15,8 +15,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     parser.add_argument("--log-level", default="info", help="uvicorn log level")
     args = parser.parse_args(argv)
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level=args.log_level,
-                ws_max_size=1 << 20)  # fmt: skip
+    uvicorn.run(
+        create_app(), host=args.host, port=args.port, log_level=args.log_level, ws_max_size=1 << 20
+    )
 
 
 if __name__ == "__main__":

@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import plotly
 from fastapi import FastAPI, HTTPException, WebSocket
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse
@@ -23,7 +23,13 @@ from app.session import Session
 from app.settings import Settings
 from engine.labs import registry
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+# plotly.js as shipped inside the installed `plotly` package (found without importing it).
+_PLOTLY = importlib.util.find_spec("plotly")
+PLOTLY_JS = (
+    Path(_PLOTLY.origin if _PLOTLY and _PLOTLY.origin else ".").parent
+    / "package_data"
+    / "plotly.min.js"
+)
 NO_SUCH_LAB = 4404
 
 
@@ -55,14 +61,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/vendor/plotly.min.js")
     def plotly_js() -> FileResponse:
         # Served from the installed plotly package: the page works with no network.
-        return FileResponse(PLOTLY_JS, media_type="text/javascript",
-                            headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
+        return FileResponse(
+            PLOTLY_JS,
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
     @app.get("/api/labs")
     def api_labs() -> list[dict[str, Any]]:
-        return [{"name": s.id, "title": s.lab.title,
-                 "params": {**s.defaults().__dict__, **s.session_defaults()}}
-                for s in specs.values()]  # fmt: skip
+        return [
+            {
+                "name": s.id,
+                "title": s.lab.title,
+                "params": {**s.defaults().__dict__, **s.session_defaults()},
+            }
+            for s in specs.values()
+        ]
 
     @app.get("/api/labs/{lab}/schema")
     def api_schema(lab: str) -> dict[str, Any]:
@@ -71,16 +85,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/")
     def index(request: Request) -> Any:
         lang = pages.language(request)
-        labs = [{"id": lab_id, "title": pages.catalog(lang, lab_id).get("lab.title", s.lab.title),
-                 "summary": pages.catalog(lang, lab_id).get("lab.summary", "")}
-                for lab_id, s in specs.items()]  # fmt: skip
+        labs = [
+            {
+                "id": lab_id,
+                "title": pages.catalog(lang, lab_id).get("lab.title", s.lab.title),
+                "summary": pages.catalog(lang, lab_id).get("lab.summary", ""),
+            }
+            for lab_id, s in specs.items()
+        ]
         return pages.render(request, "index.html", ["site"], labs=labs)
 
     @app.get("/labs/{lab}")
     def lab_page(request: Request, lab: str) -> Any:
         spec = spec_or_404(lab)
-        return pages.render(request, f"labs/{lab}.html", ["site", lab], lab=lab,
-                            schema=spec.schema(), presets=spec.presets)  # fmt: skip
+        return pages.render(
+            request,
+            f"labs/{lab}.html",
+            ["site", lab],
+            lab=lab,
+            schema=spec.schema(),
+            presets=spec.presets,
+        )
 
     @app.websocket("/ws/{lab}")
     async def ws_lab(websocket: WebSocket, lab: str) -> None:

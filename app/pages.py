@@ -62,6 +62,11 @@ def render(request: Request, template: str, names: list[str], **context: Any) ->
     return templates.TemplateResponse(
         request,
         template,
-        {"lang": lang, "t": t, "catalogs": strings, "lang_explicit": "lang" in request.query_params,
-         **context},  # fmt: skip
+        {
+            "lang": lang,
+            "t": t,
+            "catalogs": strings,
+            "lang_explicit": "lang" in request.query_params,
+            **context,
+        },
     )

@@ -99,14 +99,21 @@ class LabSpec:
             raise invalid(errors)
         return params, session
 
-    def _session_params(self, changes: Mapping[str, Any], errors: list[dict[str, str]]) -> dict:
+    def _session_params(
+        self, changes: Mapping[str, Any], errors: list[dict[str, str]]
+    ) -> dict[str, Any]:
         if "speed" not in changes:
             return {}
         speed = changes["speed"]
         ok = isinstance(speed, int | float) and not isinstance(speed, bool)
         if not ok or not (0.01 <= speed <= self.settings.max_speed):
-            errors.append({"field": "speed", "message":
-                           f"expected a number in [0.01, {self.settings.max_speed:g}], got {speed!r}"})  # fmt: skip
+            errors.append(
+                {
+                    "field": "speed",
+                    "message": f"expected a number in [0.01, {self.settings.max_speed:g}], "
+                    f"got {speed!r}",
+                }
+            )
             return {}
         return {"speed": float(speed)}
 
@@ -118,10 +125,14 @@ class LabSpec:
             size = len(value) if isinstance(value, tuple | list) else value
             if isinstance(size, int | float) and size > limit:
                 what = "length" if isinstance(value, tuple | list) else "value"
-                errors.append({"field": name, "message": f"{what} must be ≤ {limit:g} on this server"})
+                errors.append(
+                    {"field": name, "message": f"{what} must be ≤ {limit:g} on this server"}
+                )
         return errors
 
-    def from_query(self, query: Mapping[str, str]) -> tuple[Any, dict[str, Any], list[dict]]:
+    def from_query(
+        self, query: Mapping[str, str]
+    ) -> tuple[Any, dict[str, Any], list[dict[str, str]]]:
         """Params from a URL query; the valid ones apply, the invalid are reported."""
         hints = get_type_hints(self.lab.Params)
         changes: dict[str, Any] = {}
@@ -158,9 +169,17 @@ class LabSpec:
         for name, limit in self.limits.items():
             key = "maxItems" if props[name].get("type") == "array" else "maximum"
             props[name][key] = min(props[name].get(key, limit), limit)
-        props["speed"] = {"type": "number", "minimum": 0.01, "maximum": self.settings.max_speed,
-                          "default": self.lab.default_speed, "x-group": "player", "x-log": True,
-                          "x-step": 0.01, "x-advanced": False, "title": "Speed"}  # fmt: skip
+        props["speed"] = {
+            "type": "number",
+            "minimum": 0.01,
+            "maximum": self.settings.max_speed,
+            "default": self.lab.default_speed,
+            "x-group": "player",
+            "x-log": True,
+            "x-step": 0.01,
+            "x-advanced": False,
+            "title": "Speed",
+        }
         schema["additionalProperties"] = False
         return schema
 
@@ -194,7 +213,9 @@ def parse_client(text: str) -> dict[str, Any]:
     if not isinstance(msg, dict):
         raise ProtocolError("bad_message", f"expected a JSON object, got {type(msg).__name__}")
     msg_id = msg.get("id")
-    if msg_id is not None and (not isinstance(msg_id, str | int | float) or isinstance(msg_id, bool)):
+    if msg_id is not None and (
+        not isinstance(msg_id, str | int | float) or isinstance(msg_id, bool)
+    ):
         raise ProtocolError("bad_message", "`id` must be a string or a number")
     if not isinstance(msg.get("op"), str):
         raise ProtocolError("bad_message", "expected an `op` string")
@@ -211,8 +232,11 @@ def pack(array: np.ndarray) -> Any:
     if array.dtype.kind in "iu" and array.dtype != np.uint8:
         return array.tolist()
     arr = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
-    return {"dtype": arr.dtype.name, "shape": list(arr.shape),
-            "b64": base64.b64encode(arr.tobytes()).decode("ascii")}  # fmt: skip
+    return {
+        "dtype": arr.dtype.name,
+        "shape": list(arr.shape),
+        "b64": base64.b64encode(arr.tobytes()).decode("ascii"),
+    }
 
 
 def jsonable(value: Any) -> Any:

@@ -152,12 +152,22 @@ class Session:
         params, session, errors = self.spec.from_query(query)
         self.speed = session["speed"]
         self.lab = await self._call(self.spec.lab, params)
-        hello = {"type": "hello", "protocol": PROTOCOL_VERSION, "lab": self.spec.id,
-                 "params": self._params(), "limits": self._limits()}  # fmt: skip
+        hello = {
+            "type": "hello",
+            "protocol": PROTOCOL_VERSION,
+            "lab": self.spec.id,
+            "params": self._params(),
+            "limits": self._limits(),
+        }
         texts = [encode(hello)]
         if errors:
-            texts.append(encode(ProtocolError("invalid_params", "ignored invalid URL params",
-                                              errors).to_message()))  # fmt: skip
+            texts.append(
+                encode(
+                    ProtocolError(
+                        "invalid_params", "ignored invalid URL params", errors
+                    ).to_message()
+                )
+            )
         texts += await self._call(self._data_and_frame, None, True)
         self.outbox.put(*texts)
 
@@ -175,9 +185,7 @@ class Session:
             errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
             self._reply(msg_id, ProtocolError(exc.code, exc.message, errors).to_message())
         except Exception as exc:  # a lab bug must not end the session
-            self.running = False
-            self._reply(msg_id, {"type": "error", "code": "internal",
-                                 "message": f"{type(exc).__name__}: {exc}", "errors": []})  # fmt: skip
+            self._internal_error(msg_id, exc)
         return False
 
     async def _dispatch(self, msg: dict[str, Any], msg_id: Any) -> bool:
@@ -189,12 +197,22 @@ class Session:
             return False
         if op == "step":
             steps = msg.get("steps", 1)
-            if not isinstance(steps, int) or isinstance(steps, bool) or not (
-                1 <= steps <= self.settings.max_steps
+            if (
+                not isinstance(steps, int)
+                or isinstance(steps, bool)
+                or not (1 <= steps <= self.settings.max_steps)
             ):
-                raise ProtocolError("invalid_params", "bad step count", [{"field": "steps",
-                    "message": f"expected an integer in [1, {self.settings.max_steps}], "
-                               f"got {steps!r}"}])  # fmt: skip
+                raise ProtocolError(
+                    "invalid_params",
+                    "bad step count",
+                    [
+                        {
+                            "field": "steps",
+                            "message": f"expected an integer in [1, {self.settings.max_steps}], "
+                            f"got {steps!r}",
+                        }
+                    ],
+                )
             texts = await self._call(self._step_and_frame, steps, msg_id)
             self.outbox.put(*texts)
             return False
@@ -236,9 +254,7 @@ class Session:
         try:
             result = await self._call(self._advance)
         except Exception as exc:  # a lab bug must not end the session
-            self.running = False
-            self._reply(None, {"type": "error", "code": "internal",
-                               "message": f"{type(exc).__name__}: {exc}", "errors": []})  # fmt: skip
+            self._internal_error(None, exc)
             self._reply(None, {"type": "state", "running": False, "reason": "error"})
             return
         if result is None:
@@ -304,6 +320,12 @@ class Session:
     def _encode(self, message: Message, msg_id: Any) -> str:
         return encode(message if msg_id is None else {**message, "id": msg_id})
 
+    def _internal_error(self, msg_id: Any, exc: Exception) -> None:
+        """Report a bug in the lab's code and stop playing; the session stays open."""
+        self.running = False
+        text = f"{type(exc).__name__}: {exc}"
+        self._reply(msg_id, ProtocolError("internal", text).to_message())
+
     def _reply(self, msg_id: Any, message: Message) -> None:
         self.outbox.put(self._encode(message, msg_id))
 
@@ -312,6 +334,11 @@ class Session:
 
     def _limits(self) -> dict[str, Any]:
         s = self.settings
-        return {"max_steps": s.max_steps, "max_speed": s.max_speed, "fps": s.fps,
-                "frame_budget_ms": s.frame_budget_ms, "max_message_bytes": s.max_message_bytes,
-                "params": self.spec.limits}  # fmt: skip
+        return {
+            "max_steps": s.max_steps,
+            "max_speed": s.max_speed,
+            "fps": s.fps,
+            "frame_budget_ms": s.frame_budget_ms,
+            "max_message_bytes": s.max_message_bytes,
+            "params": self.spec.limits,
+        }

@@ -36,5 +36,7 @@ class Settings:
             raw = env.get(f"DESCENT_{f.name.upper()}")
             if raw is None:
                 continue
-            values[f.name] = json.loads(raw) if f.name == "limits" else type(getattr(cls(), f.name))(raw)
+            values[f.name] = (
+                json.loads(raw) if f.name == "limits" else type(getattr(cls(), f.name))(raw)
+            )
         return cls(**values)

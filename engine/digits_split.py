@@ -58,4 +58,3 @@ def gallery(y_test: np.ndarray, per_class: int = GALLERY_PER_CLASS) -> list[int]
     for c in np.unique(y_test):
         picked += [int(i) for i in np.flatnonzero(y_test == c)[:per_class]]
     return picked
-

@@ -86,7 +86,8 @@ class Lab(ABC, Generic[P]):
     def apply(self, params: P) -> Effect:
         """Switch to ``params``; regenerate or reset only when a field demands it."""
         changed = {
-            f.name for f in fields(params)  # type: ignore[arg-type]
+            f.name
+            for f in fields(params)  # type: ignore[arg-type]
             if getattr(params, f.name) != getattr(self.params, f.name)
         }
         self.params = params
@@ -100,7 +101,7 @@ class Lab(ABC, Generic[P]):
         self.on_live_change(changed)
         return Effect.LIVE
 
-    def on_live_change(self, changed: set[str]) -> None:  # noqa: B027 - optional hook
+    def on_live_change(self, changed: set[str]) -> None:
         """Hook for params that need bookkeeping when changed live (e.g. optimizer)."""
 
     @abstractmethod

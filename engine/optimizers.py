@@ -70,25 +70,34 @@ class Adam:
         self.t = 0
         self.m: Arrays = {}
         self.s: Arrays = {}
+        self._tmp: Arrays = {}
 
     def step(self, params: Arrays, grads: Arrays, lr: float) -> None:
         self.t += 1
         b1, b2 = self.beta1, self.beta2
-        # Fold both bias corrections into the rate: η·m̂/(√ŝ + ε) ≈ η_t·m/(√s + ε_t).
+        # Fold both bias corrections into the rate: η·m̂/(√ŝ + ε) = η_t·m/(√s + ε_t).
         c2 = np.sqrt(1.0 - b2**self.t)
         lr_t = lr * c2 / (1.0 - b1**self.t)
         eps_t = self.eps * c2
         for name, p in params.items():
             g = grads[name]
-            m, s = self.m.get(name), self.s.get(name)
-            if m is None or s is None:
-                m = self.m[name] = np.zeros_like(p)
-                s = self.s[name] = np.zeros_like(p)
+            if name not in self.m:
+                self.m[name], self.s[name] = np.zeros_like(p), np.zeros_like(p)
+                self._tmp[name] = np.empty_like(p)
+            m, s, tmp = self.m[name], self.s[name], self._tmp[name]
+            # In place through one scratch array: no allocation per step.
             m *= b1
-            m += (1.0 - b1) * g
+            np.multiply(g, 1.0 - b1, out=tmp)
+            m += tmp  # m = β1·m + (1 − β1)·g
             s *= b2
-            s += (1.0 - b2) * g * g
-            p -= lr_t * m / (np.sqrt(s) + eps_t)
+            np.multiply(g, g, out=tmp)
+            tmp *= 1.0 - b2
+            s += tmp  # s = β2·s + (1 − β2)·g²
+            np.sqrt(s, out=tmp)
+            tmp += eps_t
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr_t
+            p -= tmp
 
 
 OPTIMIZERS: dict[str, Callable[[], Optimizer]] = {

@@ -17,7 +17,7 @@ from annotated_types import Ge, Gt, Le
 
 from engine import datasets
 from engine.lab import Lab, Message, Ui
-from engine.regression import NOTES_WINDOW, Moments, Window, batch_grad
+from engine.regression import NOTES_WINDOW, Moments, batch_grad
 
 Method = Literal["sgd", "minibatch", "batch", "fixed_step"]
 SURFACE_SIZE = 61  # grid points per axis of the cost surface
@@ -50,7 +50,7 @@ class Beans(Lab[BeansParams]):
 
     id = "beans"
     title = "Beans"
-    order = 1
+    order = 1  # place in the index of labs
     Params = BeansParams
     data_fields = frozenset({"n", "slope", "intercept", "noise", "data_seed"})
     reset_fields = frozenset({"model", "w0", "b0", "shuffle"})
@@ -99,7 +99,7 @@ class Beans(Lab[BeansParams]):
         self.samples = 0
         self.cursor = 0
         self.shuffler = np.random.default_rng([p.data_seed, 1])
-        self.order = self._epoch_order()
+        self.sequence = self._epoch_order()
         self.last: dict[str, Any] | None = None
         self.trail: list[tuple[float, float]] = [(self.w, self.b)]
         self._diverged = False
@@ -125,11 +125,11 @@ class Beans(Lab[BeansParams]):
     def _next_batch(self, size: int) -> np.ndarray:
         """The next ``size`` sample indices in epoch order; an epoch's last batch may be short."""
         stop = min(self.cursor + size, len(self.x))
-        idx = self.order[self.cursor : stop]
+        idx = self.sequence[self.cursor : stop]
         self.cursor = stop
         if self.cursor == len(self.x):
             self.cursor = 0
-            self.order = self._epoch_order()
+            self.sequence = self._epoch_order()
         return idx
 
     def _update(self) -> None:

@@ -161,15 +161,16 @@ class Circles(Lab[CirclesParams]):
         grad, opt, lr, size = LOSSES[p.loss].grad, self.opt, p.lr, p.batch_size
         theta, dtheta = {"theta": net.theta}, {"theta": net.dtheta}
         done = 0
-        while done < n and not self._diverged:
-            Fb, Yb = batches.next(size)
-            Z = net.forward(Fb, train=p.dropout > 0, dropout=p.dropout, rng=rng)
-            net.backward(grad(Z, Yb), p.l1, p.l2)
-            opt.step(theta, dtheta, lr)
-            self.samples += len(Fb)
-            done += 1
-            # One sum is cheaper than isfinite over every weight; inf and nan both survive it.
-            self._diverged = not math.isfinite(net.theta.sum())
+        with np.errstate(all="ignore"):  # a blow-up is reported as divergence, not warnings
+            while done < n and not self._diverged:
+                Fb, Yb = batches.next(size)
+                Z = net.forward(Fb, train=p.dropout > 0, dropout=p.dropout, rng=rng)
+                net.backward(grad(Z, Yb), p.l1, p.l2)
+                opt.step(theta, dtheta, lr)
+                self.samples += len(Fb)
+                done += 1
+                # One sum is cheaper than isfinite on every weight; inf and nan both survive it.
+                self._diverged = not math.isfinite(net.theta.sum())
         self.steps += done
         return done
 

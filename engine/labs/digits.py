@@ -16,8 +16,8 @@ labels of a fixed gallery of test digits.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
@@ -68,22 +68,25 @@ def _preset(**changes: Any) -> dict[str, Any]:
     return {**asdict(DigitsParams()), **changes}
 
 
+_SMALL_WIDE: dict[str, Any] = {
+    "model": "mlp", "hidden": (256,), "optimizer": "adam", "lr": 0.001, "train_size": 100,
+}  # fmt: skip
+_DEEP: dict[str, Any] = {"model": "mlp", "hidden": (64, 64, 64, 64), "lr": 0.5}
+
 # Lesson presets, complete param sets (SEEDS.md section 4 in order).
 PRESETS: dict[str, dict[str, Any]] = {
     # Rate too high: training and test curves jump about.
-    "lr_high": _preset(lr=2.0, batch_size=20),
+    "lr_high": _preset(lr=4.0, batch_size=10),
     # The same start with a decaying rate: the curves calm down.
-    "decay": _preset(lr=2.0, batch_size=20, lr_decay=0.998),
+    "decay": _preset(lr=4.0, batch_size=10, lr_decay=0.998),
     # 100 training digits, a wide net, no regularization: train loss → 0, test loss turns up.
-    "overfit": _preset(model="mlp", hidden=(256,), optimizer="adam", lr=0.001, train_size=100),
+    "overfit": _preset(**_SMALL_WIDE),
     # The same with dropout and L2: the test loss stays down.
-    "cure": _preset(
-        model="mlp", hidden=(256,), optimizer="adam", lr=0.001, train_size=100, dropout=0.5, l2=0.001
-    ),
-    # Four sigmoid layers: gradients fade on the way down and learning crawls.
-    "sigmoid_deep": _preset(model="mlp", hidden=(64, 64, 64, 64), activation="sigmoid"),
-    # The same depth with ReLU trains fast.
-    "relu_deep": _preset(model="mlp", hidden=(64, 64, 64, 64), activation="relu"),
+    "cure": _preset(**_SMALL_WIDE, dropout=0.5, l2=0.001),
+    # Four sigmoid layers: gradients fade on the way down; a long plateau before it learns.
+    "sigmoid_deep": _preset(**_DEEP, activation="sigmoid"),
+    # The same depth with ReLU learns at once.
+    "relu_deep": _preset(**_DEEP, activation="relu"),
 }
 
 
@@ -96,7 +99,7 @@ def predict(lab: Digits, args: PredictArgs) -> Message:
     x = np.asarray(args.pixels, dtype=float)  # (64,)
     if x.shape != (optdigits.N_PIXELS,) or not np.all((x >= 0) & (x <= optdigits.LEVELS - 1)):
         raise OpError("invalid_params", "expected 64 grey levels in [0, 16]", "pixels")
-    probs = lab.probabilities(x[None, :])[0]  # (10,)
+    probs = lab.probabilities(x[None, :] * SCALE)[0]  # (10,)
     return {"type": "prediction", "probs": [float(p) for p in probs], "label": int(probs.argmax())}
 
 
@@ -163,7 +166,7 @@ class Digits(Lab[DigitsParams]):
         self.optimizer = optimizers.make(p.optimizer)
         self.batch_rng = np.random.default_rng([p.init_seed, 1])
         self.dropout_rng = np.random.default_rng([p.init_seed, 2])
-        self.order: np.ndarray = self.batch_rng.permutation(len(self.y_train))
+        self.shuffled: np.ndarray = self.batch_rng.permutation(len(self.y_train))
         self.cursor = 0
         self.steps = 0
         self.samples = 0
@@ -203,12 +206,12 @@ class Digits(Lab[DigitsParams]):
         into a fresh one, so every batch has the same size.
         """
         size = min(self.params.batch_size, len(self.y_train))
-        idx = self.order[self.cursor : self.cursor + size]
+        idx = self.shuffled[self.cursor : self.cursor + size]
         self.cursor += size
-        if self.cursor >= len(self.order):
-            self.order = self.batch_rng.permutation(len(self.y_train))
+        if self.cursor >= len(self.shuffled):
+            self.shuffled = self.batch_rng.permutation(len(self.y_train))
             self.cursor = size - len(idx)
-            idx = np.concatenate([idx, self.order[: self.cursor]])
+            idx = np.concatenate([idx, self.shuffled[: self.cursor]])
         return idx
 
     def _update(self) -> None:

@@ -177,6 +177,9 @@ class Neuron(Lab[NeuronParams]):
     # The one sample (x, y) is the data: changing it resends the data and surfaces.
     data_fields = frozenset({"x", "y"})
     reset_fields = frozenset({"w0", "b0", "costs"})
+    # One epoch a frame: the notes' 300 epochs play in about 10 s at 30 frames a second,
+    # slow enough to watch the quadratic run sit on its plateau.
+    default_speed = 1.0
 
     def make_data(self) -> None:
         self.window = NEURON_WINDOW

@@ -94,7 +94,7 @@ def test_dropout_masks_change_the_output_in_training_only() -> None:
     np.testing.assert_array_equal(net.forward(X, dropout=0.5), clean)  # train=False: no dropout
     dropped = net.forward(X, train=True, dropout=0.5, rng=np.random.default_rng(1))
     assert not np.allclose(dropped, clean)
-    A0, _, _, mask = net._cache[0]
+    _, _, _, mask = net._cache[0]
     assert set(np.unique(mask)) <= {0.0, 2.0}  # inverted dropout: keep/(1 − p)
 
 
@@ -119,7 +119,7 @@ def test_forward_matches_a_hand_computation() -> None:
 
 def test_params_are_views_of_theta() -> None:
     net = MLP([2, 3, 1], "relu", "sigmoid")
-    assert [k for k in net.params] == ["W1", "b1", "W2", "b2"]
+    assert list(net.params) == ["W1", "b1", "W2", "b2"]
     assert len(net.theta) == 2 * 3 + 3 + 3 + 1
     net.theta[...] = np.arange(len(net.theta))
     np.testing.assert_array_equal(net.params["W1"], [[0, 1, 2], [3, 4, 5]])

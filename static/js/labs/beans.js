@@ -10,7 +10,7 @@ const BOWL = [[0, "#fbfbf4"], [0.2, "#e4eef8"], [0.45, "#a6cbe3"], [0.75, "#4a90
 
 let ctx, t;
 const S = { data: null, surface: null, frame: null, path: { w: [], b: [], c: [] },
-  loss: new Series(), excess: new Series(), log: false };
+  loss: new Series(), excess: new Series(), log: false, drawn3d: 0 };
 const charts = {};
 
 function axis(titleKey, extra = {}) {
@@ -85,6 +85,9 @@ function clampStart(p) {
 function onData(msg) {
   S.data = { x: list(msg.train.x), y: list(msg.train.y) };
   charts.beans.set(0, { x: S.data.x, y: S.data.y });
+  // A fixed view of the beans: a diverging line flies off instead of squashing them.
+  const lo = Math.min(...S.data.y), hi = Math.max(...S.data.y), pad = 0.25 * (hi - lo || 1);
+  charts.beans.relayout({ "yaxis.range": [lo - pad, hi + pad], "xaxis.range": [-0.03, 1.03] });
 }
 
 function onSurface(msg) {
@@ -127,7 +130,13 @@ function draw() {
   if (f && S.surface) drawSurfaces(f);
   const series = S.log ? S.excess : S.loss;
   charts.loss.set(0, { x: series.x, y: series.y });
-  Object.values(charts).forEach((c) => c.draw());
+  const now = performance.now();
+  for (const [name, chart] of Object.entries(charts)) {
+    // WebGL redraws are the costliest on a laptop without a GPU: ~10 per second is plenty.
+    if (name === "surface" && now - S.drawn3d < 100) continue;
+    if (name === "surface") S.drawn3d = now;
+    chart.draw();
+  }
   if (f) drawRule(f);
 }
 

@@ -1,0 +1,371 @@
+// Neuron: why cross-entropy learns faster. Two copies of one sigmoid neuron
+// train in lockstep, one per cost; the page shows their outputs and costs per
+// epoch, where each sits on σ(z), the live gradients and each cost's surface.
+// Only drawing happens here; the server does the math.
+
+import { startLab } from "../lib/page.js";
+import { list, rows } from "../lib/arrays.js";
+import { COLORS, Chart, Series, baseLayout, num } from "../lib/charts.js";
+
+const NOTES_EPOCHS = 300; // the notes' horizon (engine NOTES_EPOCHS)
+const MAX_PATH = 6000;
+const RUNS = {
+  quadratic: { color: COLORS.vermillion, dash: "dash", symbol: "square" },
+  cross_entropy: { color: COLORS.blue, dash: "solid", symbol: "circle" },
+};
+const NAMES = Object.keys(RUNS);
+// Light, neutral levels so both runs' colours stay readable on the maps; a flat
+// region shows as one wide band with no contour lines through it.
+const SLATE = [[0, "#ffffff"], [0.3, "#eef1f5"], [0.6, "#d5dbe3"], [0.85, "#b4bdc9"], [1, "#98a2b1"]];
+// SEEDS.md section 3: a at these epochs for x = 1, y = 0, η = 0.15, by start "w0,b0".
+const TABLE_EPOCHS = [0, 50, 100, 150, 200, 300];
+const TABLE = {
+  "0.6,0.9": { quadratic: [0.818, 0.387, 0.211, 0.153, 0.124, 0.094],
+    cross_entropy: [0.818, 0.079, 0.037, 0.024, 0.018, 0.012] },
+  "2,2": { quadratic: [0.982, 0.976, 0.964, 0.933, 0.789, 0.203],
+    cross_entropy: [0.982, 0.099, 0.041, 0.026, 0.019, 0.012] },
+};
+
+let ctx, t;
+const fresh = () => ({ a: new Series(), cost: new Series(), path: { w: [], b: [] } });
+const S = { frame: null, sample: { x: 1, y: 0 }, surfaces: {}, log: true, zSpan: 6, xMax: 0,
+  runs: { quadratic: fresh(), cross_entropy: fresh() } };
+const charts = {};
+const $ = (id) => document.getElementById(id);
+
+const sigmoid = (z) => 1 / (1 + Math.exp(-z));
+const sigmoidPrime = (z) => sigmoid(z) * (1 - sigmoid(z));
+
+function axis(titleKey, extra = {}) {
+  return { title: { text: t(titleKey), standoff: 6 }, zeroline: false, gridcolor: "#eceef2", automargin: true, ...extra };
+}
+
+function runLine(name, extra = {}) {
+  const r = RUNS[name];
+  return { x: [], y: [], mode: "lines", line: { color: r.color, dash: r.dash, width: 2.5 }, ...extra };
+}
+
+const LEGEND = { orientation: "h", y: 1.0, yanchor: "bottom", x: 0, font: { size: 11 }, bgcolor: "rgba(0,0,0,0)" };
+
+/** The notes' horizon: a dashed line at epoch 300 with its label. */
+function horizon() {
+  return {
+    shapes: [{ type: "line", xref: "x", yref: "paper", x0: NOTES_EPOCHS, x1: NOTES_EPOCHS, y0: 0, y1: 1,
+      line: { color: COLORS.grey, width: 1, dash: "dot" } }],
+    annotations: [{ xref: "x", yref: "paper", x: NOTES_EPOCHS, y: 1, xanchor: "right", yanchor: "top",
+      text: t("note.horizon"), showarrow: false, font: { size: 10, color: COLORS.grey } }],
+  };
+}
+
+/** Decades only on the log axis (0.01, 0.1, 1): the in-between labels crowd a small chart. */
+function costAxis() {
+  return S.log ? { type: "log", dtick: 1, tickformat: "~g", autorange: true }
+    : { type: "linear", dtick: null, tickformat: "", autorange: true };
+}
+
+function mountEpochCharts() {
+  charts.output = new Chart($("chart-output"), [
+    runLine("quadratic"),
+    runLine("cross_entropy"),
+    { x: [], y: [], mode: "markers", customdata: [],
+      marker: { symbol: "circle-open", size: 9, color: COLORS.black, line: { width: 1.5 } } },
+    { x: [0, NOTES_EPOCHS], y: [0, 0], mode: "lines", hoverinfo: "skip",
+      line: { color: COLORS.green, width: 1.5, dash: "dot" } },
+  ], baseLayout({ xaxis: axis("axis.epoch", { range: [0, NOTES_EPOCHS * 1.03] }),
+    yaxis: axis("axis.output", { range: [-0.02, 1.02] }), showlegend: true, legend: LEGEND,
+    margin: { l: 52, r: 12, t: 26, b: 40 }, ...horizon() }));
+  charts.cost = new Chart($("chart-cost"), [runLine("quadratic"), runLine("cross_entropy")],
+    baseLayout({ xaxis: axis("axis.epoch", { range: [0, NOTES_EPOCHS * 1.03] }),
+      yaxis: axis("axis.cost", costAxis()),
+      showlegend: true, legend: LEGEND, margin: { l: 52, r: 12, t: 26, b: 40 }, ...horizon() }));
+}
+
+function mountSigmoid() {
+  const marker = (name) => ({ x: [], y: [], mode: "markers",
+    marker: { symbol: RUNS[name].symbol, size: 12, color: RUNS[name].color, line: { color: "#fff", width: 1.5 } } });
+  charts.sigmoid = new Chart($("chart-sigmoid"), [
+    { x: [], y: [], mode: "lines", fill: "tozeroy", fillcolor: "rgba(138,143,152,0.12)", name: "σ′(z)",
+      line: { color: COLORS.grey, width: 1 }, hovertemplate: "z = %{x:.2f}<br>σ′(z) = %{y:.4f}<extra></extra>" },
+    { x: [], y: [], mode: "lines", name: "σ(z)", line: { color: COLORS.black, width: 2 },
+      hovertemplate: "z = %{x:.2f}<br>σ(z) = %{y:.4f}<extra></extra>" },
+    { x: [], y: [], mode: "lines", hoverinfo: "skip",
+      line: { color: COLORS.black, width: 1.5, dash: "dash" } },
+    marker("quadratic"),
+    marker("cross_entropy"),
+    { x: [], y: [], mode: "text", text: [], hoverinfo: "skip", textposition: "bottom right",
+      textfont: { size: 12, color: "#9a3d00" } },
+    { x: [], y: [], mode: "text", text: ["σ(z)", "σ′(z)"], hoverinfo: "skip", textposition: ["top left", "top right"],
+      textfont: { size: 12, color: [COLORS.black, COLORS.grey] } },
+  ], baseLayout({ xaxis: axis("axis.z"), yaxis: axis("axis.sigma", { range: [-0.04, 1.08] }),
+    margin: { l: 52, r: 12, t: 8, b: 40 } }));
+  drawSigmoidCurve();
+}
+
+function mountSurfaces() {
+  for (const name of NAMES) {
+    const r = RUNS[name];
+    charts[name] = new Chart($(`chart-surface-${name}`), [
+      { type: "contour", x: [], y: [], z: [], colorscale: SLATE, showscale: false, ncontours: 14,
+        contours: { coloring: "fill", showlines: true }, line: { color: "rgba(60,70,90,0.35)", width: 0.7 },
+        hovertemplate: "w = %{x:.2f}, b = %{y:.2f}<br>C = %{z:.4f}<extra></extra>" },
+      { x: [], y: [], mode: "lines", hoverinfo: "skip", line: { color: r.color, dash: r.dash, width: 2.5 } },
+      { x: [], y: [], mode: "markers",
+        marker: { symbol: "x-thin", size: 10, color: COLORS.black, line: { color: COLORS.black, width: 2 } } },
+      { x: [], y: [], mode: "markers",
+        marker: { symbol: r.symbol, size: 11, color: r.color, line: { color: "#fff", width: 1.5 } } },
+      { x: [], y: [], mode: "text", text: [], hoverinfo: "skip", textfont: { size: 11, color: "#3c4350" } },
+    ], baseLayout({ xaxis: axis("axis.w"), yaxis: axis("axis.b"), margin: { l: 52, r: 12, t: 8, b: 40 } }));
+  }
+}
+
+// -- messages --------------------------------------------------------------------
+
+function onData(msg) {
+  S.sample = { x: list(msg.train.x)[0], y: list(msg.train.y)[0] };
+}
+
+function onSurface(msg) {
+  const name = msg.cost_name;
+  if (!charts[name]) return;
+  const w = list(msg.w), b = list(msg.b), cost = rows(msg.cost);
+  S.surfaces[name] = { w, b, cost };
+  charts[name].set(0, { x: w, y: b, z: cost });
+  charts[name].relayout({ "xaxis.range": [w[0], w.at(-1)], "yaxis.range": [b[0], b.at(-1)] });
+  if (name === "quadratic") placePlateau(w, b, cost);
+}
+
+/** Where to label the quadratic cost's flat top: its highest corner, away from the paths. */
+function placePlateau(w, b, cost) {
+  const corners = [[0, 0], [0, w.length - 1], [b.length - 1, 0], [b.length - 1, w.length - 1]];
+  const [i, j] = corners.reduce((best, c) => (cost[c[0]][c[1]] > cost[best[0]][best[1]] ? c : best));
+  S.plateau = { w: w[j], b: b[i], right: j > 0, top: i > 0 };
+}
+
+function onFrame(f) {
+  S.frame = f;
+  for (const name of NAMES) {
+    const run = f.runs?.[name];
+    if (!run) continue;
+    const R = S.runs[name];
+    if (run.a != null) R.a.push(f.epoch, run.a);
+    if (run.cost != null) R.cost.push(f.epoch, Math.max(run.cost, 1e-12));
+    appendPath(R.path, run.path);
+  }
+}
+
+function appendPath(path, p) {
+  if (!p) return;
+  const start = path.w.length ? 1 : 0; // each path repeats the last frame's point
+  for (let i = start; i < p.w.length; i++) {
+    if (p.w[i] == null || p.b[i] == null) continue;
+    path.w.push(p.w[i]);
+    path.b.push(p.b[i]);
+  }
+  if (path.w.length > MAX_PATH) for (const k of ["w", "b"]) path[k] = path[k].filter((_, i) => i % 2 === 0);
+}
+
+function reset() {
+  for (const name of NAMES) S.runs[name] = fresh();
+  S.zSpan = 6;
+  S.xMax = 0;
+  drawSigmoidCurve();
+}
+
+// -- drawing ---------------------------------------------------------------------
+
+function draw() {
+  const f = S.frame;
+  drawEpochs();
+  if (f) {
+    drawSigmoid(f);
+    drawSurfaces(f);
+    drawGradients(f);
+  }
+  Object.values(charts).forEach((c) => c.draw());
+}
+
+function drawEpochs() {
+  NAMES.forEach((name, i) => {
+    const R = S.runs[name];
+    charts.output.set(i, { x: R.a.x, y: R.a.y });
+    charts.cost.set(i, { x: R.cost.x, y: R.cost.y });
+  });
+  const last = Math.max(...NAMES.map((n) => S.runs[n].a.x.at(-1) ?? 0));
+  const xMax = Math.max(NOTES_EPOCHS, Math.ceil(last / 50) * 50);
+  charts.output.set(3, { x: [0, xMax], y: [S.sample.y, S.sample.y] });
+  if (xMax !== S.xMax) {
+    S.xMax = xMax;
+    const range = { "xaxis.range": [0, xMax * 1.03] }; // room for the rings at the last epoch
+    charts.output.relayout(range);
+    charts.cost.relayout(range);
+  }
+}
+
+/** The notes' table as rings on the output chart, when the params are the notes' own. */
+function drawTable(p) {
+  const rowsFor = p.x === 1 && p.y === 0 && p.lr === 0.15 ? TABLE[`${p.w0},${p.b0}`] : null;
+  const runs = p.costs === "both" ? NAMES : [p.costs];
+  const x = [], y = [], label = [];
+  if (rowsFor) for (const name of runs) TABLE_EPOCHS.forEach((e, i) => {
+    x.push(e);
+    y.push(rowsFor[name][i]);
+    label.push(`${t(`run.${name}`)}, ${t("axis.epoch")} ${e}`);
+  });
+  charts.output.set(2, { x, y, customdata: label });
+  charts.output.draw();
+}
+
+function drawSigmoidCurve() {
+  if (!charts.sigmoid) return;
+  const n = 241, z = Array.from({ length: n }, (_, i) => -S.zSpan + (2 * S.zSpan * i) / (n - 1));
+  charts.sigmoid.set(0, { x: z, y: z.map(sigmoidPrime) });
+  charts.sigmoid.set(1, { x: z, y: z.map(sigmoid) });
+  charts.sigmoid.set(6, { x: [0.62 * S.zSpan, 2], y: [sigmoid(0.62 * S.zSpan) + 0.03, sigmoidPrime(2) + 0.02] });
+  charts.sigmoid.relayout({ "xaxis.range": [-S.zSpan, S.zSpan] });
+}
+
+function drawSigmoid(f) {
+  const zs = NAMES.map((n) => f.runs[n]?.z).filter((z) => z != null);
+  const need = Math.max(6, Math.ceil(Math.max(0, ...zs.map(Math.abs)) + 1));
+  if (need > S.zSpan) {
+    S.zSpan = need;
+    drawSigmoidCurve();
+  }
+  NAMES.forEach((name, i) => {
+    const run = f.runs[name];
+    charts.sigmoid.set(3 + i, run?.z == null ? { x: [], y: [] } : { x: [run.z], y: [run.a] });
+  });
+  // The tangent belongs to the quadratic run: its slope is the factor that run's gradient carries.
+  const run = f.runs.quadratic ?? f.runs.cross_entropy;
+  if (run?.z == null) return;
+  const d = 0.22 * S.zSpan, s = run.sigma_prime;
+  charts.sigmoid.set(2, { x: [run.z - d, run.z + d], y: [run.a - s * d, run.a + s * d] });
+  // The slope as a number, in the top-left corner the curve never reaches.
+  const who = t(`run.${f.runs.quadratic ? "quadratic" : "cross_entropy"}`);
+  charts.sigmoid.set(5, { x: [-0.96 * S.zSpan], y: [1.05], text: [`${who}: σ′(z) = ${num(s, 4)}`] });
+}
+
+function drawSurfaces(f) {
+  for (const name of NAMES) {
+    const chart = charts[name], run = f.runs[name], path = S.runs[name].path;
+    chart.set(1, { x: path.w, y: path.b });
+    chart.set(2, path.w.length ? { x: [path.w[0]], y: [path.b[0]] } : { x: [], y: [] });
+    chart.set(3, run ? { x: [run.w], y: [run.b] } : { x: [], y: [] });
+    chart.set(4, surfaceLabel(name, !!run));
+  }
+}
+
+function surfaceLabel(name, running) {
+  const s = S.surfaces[name];
+  if (!s) return { x: [], y: [], text: [] };
+  if (!running) {
+    return { x: [(s.w[0] + s.w.at(-1)) / 2], y: [(s.b[0] + s.b.at(-1)) / 2], text: [t("note.not_running")],
+      textposition: ["middle center"] };
+  }
+  const p = name === "quadratic" ? S.plateau : null;
+  if (!p) return { x: [], y: [], text: [] };
+  const pos = `${p.top ? "bottom" : "top"} ${p.right ? "left" : "right"}`;
+  return { x: [p.w], y: [p.b], text: [t("note.plateau")], textposition: [pos] };
+}
+
+// -- the live gradient formulas ------------------------------------------------------
+
+const paren = (v, d = 3) => (v < 0 ? `(${num(v, d)})` : num(v, d));
+const eq = (html, cls = "") => `<div class="eq ${cls}">${html}</div>`;
+
+function swatch(name) {
+  const r = RUNS[name], dash = r.dash === "dash" ? ' stroke-dasharray="7 4"' : "";
+  return `<svg width="28" height="8" aria-hidden="true"><line x1="0" y1="4" x2="28" y2="4" stroke="${r.color}" stroke-width="3"${dash}/></svg>`;
+}
+
+function runBlock(name, run) {
+  const head = `<h3>${swatch(name)}<span>${t(`run.${name}`)}</span> <span class="cost-def">${t(`grad.def.${name}`)}</span></h3>`;
+  if (!run) return `<div class="run run-${name}">${head}<p class="off">${t("note.not_running")}</p></div>`;
+  const { x, y } = S.sample, err = run.a - y;
+  const state = `<div class="state">z = w·x + b = ${num(run.z)} · a = σ(z) = ${num(run.a, 4)} · C = ${num(run.cost, 4)}</div>`;
+  const lines = name === "quadratic" ? [
+    eq(`∂C/∂w = (a − y)·σ′(z)·x`),
+    eq(`= ${paren(err)} × <span class="culprit">${num(run.sigma_prime, 4)}</span> × ${paren(x, 2)} = <b>${num(run.grad.w, 4)}</b>`, "cont"),
+    eq(`∂C/∂b = (a − y)·σ′(z) = <b>${num(run.grad.b, 4)}</b>`),
+  ] : [
+    eq(`∂C/∂w = x·(a − y) = ${paren(x, 2)} × ${paren(err)} = <b>${num(run.grad.w, 4)}</b>`),
+    eq(`∂C/∂b = a − y = <b>${num(run.grad.b, 4)}</b>`),
+  ];
+  const lr = ctx.params().lr;
+  lines.push(eq(`Δw = −η·∂C/∂w = −${lr} × ${paren(run.grad.w, 4)} = <b>${num(-lr * run.grad.w, 4)}</b>`, "step"));
+  return `<div class="run run-${name}">${head}${state}${lines.join("")}</div>`;
+}
+
+function drawGradients(f) {
+  const blocks = NAMES.map((name) => runBlock(name, f.runs[name]));
+  $("grads").innerHTML = `${blocks.join("")}<p class="takeaway">${t("grad.takeaway")}</p>`;
+}
+
+// -- language and params ---------------------------------------------------------------
+
+/** Every trace name and hover text that depends on the language, staged for the next draw. */
+function applyLang() {
+  const runHover = (n) => `${t(`run.${n}`)}<br>${t("axis.epoch")} %{x}: %{y:.4f}<extra></extra>`;
+  NAMES.forEach((n, i) => {
+    for (const chart of [charts.output, charts.cost]) chart.set(i, { name: t(`run.${n}`), hovertemplate: runHover(n) });
+    charts.sigmoid.set(3 + i, { name: t(`run.${n}`),
+      hovertemplate: `${t(`run.${n}`)}<br>z = %{x:.3f}<br>a = σ(z) = %{y:.4f}<extra></extra>` });
+    charts[n].set(1, { name: t("legend.path") });
+    charts[n].set(2, { hovertemplate: `${t("legend.start")}<br>w = %{x:.2f}, b = %{y:.2f}<extra></extra>` });
+    charts[n].set(3, { hovertemplate: `${t(`run.${n}`)}: ${t("legend.now")}<br>w = %{x:.4f}, b = %{y:.4f}<extra></extra>` });
+  });
+  charts.output.set(2, { name: t("legend.table"), hovertemplate: `${t("legend.table")}<br>%{customdata}: a = %{y:.3f}<extra></extra>` });
+  charts.output.set(3, { name: t("legend.target") });
+  charts.sigmoid.set(2, { name: t("legend.tangent") });
+}
+
+function relabel() {
+  const titles = (chart, x, y) => chart.relayout({ "xaxis.title.text": t(x), "yaxis.title.text": t(y),
+    ...(chart.el.layout.annotations?.length ? { "annotations[0].text": t("note.horizon") } : {}) });
+  titles(charts.output, "axis.epoch", "axis.output");
+  titles(charts.cost, "axis.epoch", "axis.cost");
+  titles(charts.sigmoid, "axis.z", "axis.sigma");
+  NAMES.forEach((n) => titles(charts[n], "axis.w", "axis.b"));
+  applyLang();
+  if (S.params) drawTable(S.params);
+  ctx.markDirty();
+}
+
+/** Controls in reading order (the boot schema arrives with its keys sorted). */
+function orderControls(names) {
+  for (const name of names) {
+    const row = document.querySelector(`#controls .ctl-${name}`);
+    row?.parentElement.append(row);
+  }
+}
+
+function paramsChanged(p) {
+  S.params = p;
+  drawTable(p);
+}
+
+startLab({
+  mount(c) {
+    ctx = c;
+    t = c.i18n.t;
+    const logBox = $("log-toggle");
+    S.log = new URLSearchParams(location.search).get("logy") !== "0";
+    logBox.checked = S.log;
+    logBox.addEventListener("change", () => {
+      S.log = logBox.checked;
+      charts.cost.relayout(Object.fromEntries(Object.entries(costAxis()).map(([k, v]) => [`yaxis.${k}`, v])));
+      c.writeUrl();
+    });
+    mountEpochCharts();
+    mountSigmoid();
+    mountSurfaces();
+    applyLang();
+    orderControls(["x", "y", "lr", "costs", "w0", "b0"]);
+  },
+  on: { data: onData, surface: onSurface, frame: onFrame },
+  paramsChanged,
+  reset,
+  draw,
+  relabel,
+  urlExtras: () => ({ logy: S.log ? null : 0 }),
+});
