@@ -6,6 +6,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
+# small matrices: BLAS threads only oversubscribe the cores (see app/__main__.py)
+export OPENBLAS_NUM_THREADS = 1
+export OMP_NUM_THREADS = 1
 
 .PHONY: run test lint typecheck pytest bench clean check-browser
 

@@ -92,12 +92,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "summary": pages.catalog(lang, lab_id).get("lab.summary", ""),
             }
             for lab_id, s in specs.items()
+            if pages.has_page(lab_id)
         ]
         return pages.render(request, "index.html", ["site"], labs=labs)
 
     @app.get("/labs/{lab}")
     def lab_page(request: Request, lab: str) -> Any:
         spec = spec_or_404(lab)
+        if not pages.has_page(lab):
+            raise HTTPException(404, f"the {lab} lab has no page yet")
         return pages.render(
             request,
             f"labs/{lab}.html",

@@ -39,6 +39,11 @@ def catalogs(names: list[str]) -> dict[str, dict[str, str]]:
     return merged
 
 
+def has_page(lab: str) -> bool:
+    """A lab is shown only once it has a page (an engine module alone is not a lab yet)."""
+    return (ROOT / "templates" / "labs" / f"{lab}.html").exists()
+
+
 def language(request: Request) -> str:
     """``?lang=`` if given, else the browser's first supported language, else English."""
     asked = request.query_params.get("lang")

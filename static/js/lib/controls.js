@@ -48,10 +48,14 @@ function numberControl(name, prop, send) {
   const lo = prop.minimum ?? prop.exclusiveMinimum ?? 0;
   const hi = prop.maximum ?? 100;
   const log = !!prop["x-log"];
-  const sliderLo = log ? Math.log10(Math.max(lo, prop["x-step"] ?? 1e-4)) : lo;
+  // A log slider whose minimum is 0 gets an "off" notch at its left end.
+  const zeroOk = log && lo <= 0;
+  const logLo = log ? Math.log10(Math.max(lo, prop["x-step"] ?? 1e-4)) : lo;
+  const sliderLo = zeroOk ? logLo - 0.3 : logLo;
   const sliderHi = log ? Math.log10(hi) : hi;
-  const toSlider = (v) => (log ? Math.log10(Math.max(v, 1e-12)) : v);
+  const toSlider = (v) => (log ? (zeroOk && v <= 0 ? sliderLo : Math.log10(Math.max(v, 1e-12))) : v);
   const fromSlider = (s) => {
+    if (zeroOk && s < logLo - 0.15) return 0;
     const v = log ? 10 ** s : s;
     return prop.type === "integer" ? Math.round(v) : Number(fmt(v, prop));
   };
