@@ -153,6 +153,12 @@ class LabSpec:
 
     def validate_op(self, op: str, msg: Mapping[str, Any]) -> Any:
         args = {k: v for k, v in msg.items() if k not in ("op", "id")}
+        known = {f.name for f in dataclasses.fields(self.lab.ops[op][0])}
+        unknown = [
+            {"field": k, "message": f"unknown argument for {op}"} for k in args if k not in known
+        ]
+        if unknown:
+            raise invalid(unknown)
         try:
             return self.op_adapters[op].validate_python(args)
         except ValidationError as exc:

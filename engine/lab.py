@@ -69,6 +69,7 @@ class Lab(ABC, Generic[P]):
 
     id: ClassVar[str]
     title: ClassVar[str]
+    order: ClassVar[int] = 99  # place in the index of labs
     Params: ClassVar[type[Any]]
     data_fields: ClassVar[frozenset[str]] = frozenset()  # regenerate data, then reset
     reset_fields: ClassVar[frozenset[str]] = frozenset()  # restart the model

@@ -23,5 +23,5 @@ def registry() -> dict[str, type[Lab[Any]]]:
         lab = getattr(module, "LAB", None)
         if lab is not None:
             found.append(lab)
-    found.sort(key=lambda cls: (getattr(cls, "order", 99), cls.id))
+    found.sort(key=lambda cls: (cls.order, cls.id))
     return {cls.id: cls for cls in found}
