@@ -17,15 +17,16 @@ labels of a fixed gallery of test digits.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from annotated_types import Ge, Gt, Le, Len, Lt
 
 from engine import optdigits, optimizers
+from engine.digits_metrics import Evaluation, confusion, evaluate
 from engine.digits_split import MAX_TRAIN, gallery, split
-from engine.lab import Lab, Message, OpError, Ui
+from engine.lab import Effect, Lab, Message, OpError, Ui
 from engine.losses import LOSSES
 from engine.nn import MLP
 
@@ -41,7 +42,11 @@ Pixel = Annotated[float, Ge(0), Le(16)]  # NaN fails both bounds: NaN ≥ 0 is f
 
 @dataclass(frozen=True)
 class DigitsParams:
-    """Every param of the digits lab; bounds here drive validation and controls."""
+    """Every param of the digits lab; bounds here drive validation and controls.
+
+    ``hidden`` and ``activation`` shape the MLP only; ``dropout`` drops hidden
+    units, so it too acts on the MLP only (softmax regression has none).
+    """
 
     train_size: Annotated[int, Ge(50), Le(MAX_TRAIN), Ui("data", step=10)] = MAX_TRAIN
     data_seed: Annotated[int, Ge(0), Le(2**31 - 1), Ui("data", step=1, advanced=True)] = 0
@@ -69,7 +74,7 @@ def _preset(**changes: Any) -> dict[str, Any]:
 
 
 _SMALL_WIDE: dict[str, Any] = {
-    "model": "mlp", "hidden": (256,), "optimizer": "adam", "lr": 0.001, "train_size": 100,
+    "model": "mlp", "hidden": (128,), "optimizer": "adam", "lr": 0.001, "train_size": 100,
 }  # fmt: skip
 _DEEP: dict[str, Any] = {"model": "mlp", "hidden": (64, 64, 64, 64), "lr": 0.5}
 
@@ -103,22 +108,6 @@ def predict(lab: Digits, args: PredictArgs) -> Message:
     return {"type": "prediction", "probs": [float(p) for p in probs], "label": int(probs.argmax())}
 
 
-def confusion(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
-    """Counts (k, k): entry [t, p] is how many samples of class t were predicted as p."""
-    return np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Mean cross-entropy and accuracy on the whole training and test sets."""
-
-    train_loss: float
-    test_loss: float
-    train_accuracy: float
-    test_accuracy: float
-    test_pred: np.ndarray  # (n_test,) predicted labels
-
-
 class Digits(Lab[DigitsParams]):
     """The digits lab: softmax regression or an MLP, trained by mini-batches."""
 
@@ -143,6 +132,8 @@ class Digits(Lab[DigitsParams]):
         self.raw_test, self.y_test = X[parts.test], y[parts.test]  # (397, 64) uint8, (397,)
         self.X_train = self.raw_train * SCALE  # (n, 64) float64 in [0, 1]
         self.X_test = self.raw_test * SCALE
+        self.X_train32 = self.X_train.astype(np.float32)  # for the per-frame evaluation
+        self.X_test32 = self.X_test.astype(np.float32)
         self.gallery = gallery(self.y_test)
 
     def data_messages(self) -> list[Message]:
@@ -172,12 +163,19 @@ class Digits(Lab[DigitsParams]):
         self.samples = 0
         self.frames = 0
         self._diverged = False
+        self._evaluation: tuple[int, Evaluation] | None = None
 
     @property
     def sizes(self) -> list[int]:
         """Layer widths: [64, 10] for softmax regression, [64, *hidden, 10] for the MLP."""
         hidden = list(self.params.hidden) if self.params.model == "mlp" else []
         return [optdigits.N_PIXELS, *hidden, optdigits.N_CLASSES]
+
+    def apply(self, params: DigitsParams) -> Effect:
+        if params.model == self.params.model == "softmax":
+            # Softmax regression has no hidden layers: editing their shape must not restart it.
+            self.params = replace(self.params, hidden=params.hidden, activation=params.activation)
+        return super().apply(params)
 
     def on_live_change(self, changed: set[str]) -> None:
         if "optimizer" in changed:
@@ -237,17 +235,14 @@ class Digits(Lab[DigitsParams]):
         return LOSS.value(self.net.forward(X), y) + self.net.penalty(l2=self.params.l2)
 
     def evaluate(self) -> Evaluation:
-        """Cross-entropy (without the L2 term) and accuracy on the full train and test sets."""
-        Z_train = self.net.forward(self.X_train)  # (n, 10) logits
-        Z_test = self.net.forward(self.X_test)  # (397, 10)
-        test_pred = Z_test.argmax(axis=1)
-        return Evaluation(
-            train_loss=LOSS.value(Z_train, self.y_train),
-            test_loss=LOSS.value(Z_test, self.y_test),
-            train_accuracy=float(np.mean(Z_train.argmax(axis=1) == self.y_train)),
-            test_accuracy=float(np.mean(test_pred == self.y_test)),
-            test_pred=test_pred,
-        )
+        """Cross-entropy (without the L2 term) and accuracy on the full train and test sets.
+
+        Computed once per step count: frames between updates reuse it.
+        """
+        if self._evaluation is None or self._evaluation[0] != self.steps:
+            ev = evaluate(self.net, (self.X_train32, self.y_train), (self.X_test32, self.y_test))
+            self._evaluation = (self.steps, ev)
+        return self._evaluation[1]
 
     # -- frames --------------------------------------------------------------
 
