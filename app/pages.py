@@ -20,6 +20,8 @@ STATIC = ROOT / "static"
 LANGS = ("en", "zh")
 
 templates = Jinja2Templates(directory=ROOT / "templates")
+# keep params in dataclass order: the controls follow it
+templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}
 
 
 @cache

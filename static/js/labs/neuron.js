@@ -94,7 +94,7 @@ function mountSigmoid() {
     marker("cross_entropy"),
     { x: [], y: [], mode: "text", text: [], hoverinfo: "skip", textposition: "bottom right",
       textfont: { size: 12, color: "#9a3d00" } },
-    { x: [], y: [], mode: "text", text: ["σ(z)", "σ′(z)"], hoverinfo: "skip", textposition: ["top left", "top right"],
+    { x: [], y: [], mode: "text", text: ["σ(z)", "σ′(z)"], hoverinfo: "skip", textposition: ["bottom right", "top right"],
       textfont: { size: 12, color: [COLORS.black, COLORS.grey] } },
   ], baseLayout({ xaxis: axis("axis.z"), yaxis: axis("axis.sigma", { range: [-0.04, 1.08] }),
     margin: { l: 52, r: 12, t: 8, b: 40 } }));
@@ -138,7 +138,8 @@ function onSurface(msg) {
 function placePlateau(w, b, cost) {
   const corners = [[0, 0], [0, w.length - 1], [b.length - 1, 0], [b.length - 1, w.length - 1]];
   const [i, j] = corners.reduce((best, c) => (cost[c[0]][c[1]] > cost[best[0]][best[1]] ? c : best));
-  S.plateau = { w: w[j], b: b[i], right: j > 0, top: i > 0 };
+  const inset = (v, k) => v[k > 0 ? k - 2 : 2]; // two cells in, so the text is not clipped
+  S.plateau = { w: inset(w, j), b: inset(b, i), right: j > 0, top: i > 0 };
 }
 
 function onFrame(f) {
@@ -195,7 +196,9 @@ function drawEpochs() {
   charts.output.set(3, { x: [0, xMax], y: [S.sample.y, S.sample.y] });
   if (xMax !== S.xMax) {
     S.xMax = xMax;
-    const range = { "xaxis.range": [0, xMax * 1.03] }; // room for the rings at the last epoch
+    // Room for the rings at the last epoch; the horizon's label goes right of its line once
+    // there is room there (the curves are low by then), so it never sits on a curve.
+    const range = { "xaxis.range": [0, xMax * 1.03], "annotations[0].xanchor": xMax > 1.3 * NOTES_EPOCHS ? "left" : "right" };
     charts.output.relayout(range);
     charts.cost.relayout(range);
   }
@@ -220,7 +223,8 @@ function drawSigmoidCurve() {
   const n = 241, z = Array.from({ length: n }, (_, i) => -S.zSpan + (2 * S.zSpan * i) / (n - 1));
   charts.sigmoid.set(0, { x: z, y: z.map(sigmoidPrime) });
   charts.sigmoid.set(1, { x: z, y: z.map(sigmoid) });
-  charts.sigmoid.set(6, { x: [0.62 * S.zSpan, 2], y: [sigmoid(0.62 * S.zSpan) + 0.03, sigmoidPrime(2) + 0.02] });
+  const zl = 0.76 * S.zSpan; // label σ below its flat top, σ′ on its right flank: clear of the markers
+  charts.sigmoid.set(6, { x: [zl, 2], y: [sigmoid(zl) - 0.05, sigmoidPrime(2) + 0.02] });
   charts.sigmoid.relayout({ "xaxis.range": [-S.zSpan, S.zSpan] });
 }
 
@@ -242,7 +246,7 @@ function drawSigmoid(f) {
   charts.sigmoid.set(2, { x: [run.z - d, run.z + d], y: [run.a - s * d, run.a + s * d] });
   // The slope as a number, in the top-left corner the curve never reaches.
   const who = t(`run.${f.runs.quadratic ? "quadratic" : "cross_entropy"}`);
-  charts.sigmoid.set(5, { x: [-0.96 * S.zSpan], y: [1.05], text: [`${who}: σ′(z) = ${num(s, 4)}`] });
+  charts.sigmoid.set(5, { x: [-0.96 * S.zSpan], y: [1.05], text: [t("note.slope", { run: who, value: fmt(s, 4) })] });
 }
 
 function drawSurfaces(f) {
@@ -270,7 +274,11 @@ function surfaceLabel(name, running) {
 
 // -- the live gradient formulas ------------------------------------------------------
 
-const paren = (v, d = 3) => (v < 0 ? `(${num(v, d)})` : num(v, d));
+const SUPER = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+/** num() with a superscript exponent (8.33×10⁻⁴): shorter, and reads as math. */
+const fmt = (v, d = 3) => num(v, d).replace(/^-/, "−")
+  .replace(/×10\^(-?\d+)/, (_, e) => `×10${[...e].map((c) => SUPER[c]).join("")}`);
+const paren = (v, d = 3) => (v < 0 ? `(${fmt(v, d)})` : fmt(v, d));
 const eq = (html, cls = "") => `<div class="eq ${cls}">${html}</div>`;
 
 function swatch(name) {
@@ -282,17 +290,16 @@ function runBlock(name, run) {
   const head = `<h3>${swatch(name)}<span>${t(`run.${name}`)}</span> <span class="cost-def">${t(`grad.def.${name}`)}</span></h3>`;
   if (!run) return `<div class="run run-${name}">${head}<p class="off">${t("note.not_running")}</p></div>`;
   const { x, y } = S.sample, err = run.a - y;
-  const state = `<div class="state">z = w·x + b = ${num(run.z)} · a = σ(z) = ${num(run.a, 4)} · C = ${num(run.cost, 4)}</div>`;
+  const state = `<div class="state">z = w·x + b = ${fmt(run.z)} · a = σ(z) = ${fmt(run.a, 4)} · C = ${fmt(run.cost, 4)}</div>`;
   const lines = name === "quadratic" ? [
     eq(`∂C/∂w = (a − y)·σ′(z)·x`),
-    eq(`= ${paren(err)} × <span class="culprit">${num(run.sigma_prime, 4)}</span> × ${paren(x, 2)} = <b>${num(run.grad.w, 4)}</b>`, "cont"),
-    eq(`∂C/∂b = (a − y)·σ′(z) = <b>${num(run.grad.b, 4)}</b>`),
+    eq(`= ${paren(err)} × <span class="culprit">${fmt(run.sigma_prime, 4)}</span> × ${paren(x, 2)} = <b>${fmt(run.grad.w, 4)}</b>`, "cont"),
+    eq(`∂C/∂b = (a − y)·σ′(z) = <b>${fmt(run.grad.b, 4)}</b>`),
   ] : [
-    eq(`∂C/∂w = x·(a − y) = ${paren(x, 2)} × ${paren(err)} = <b>${num(run.grad.w, 4)}</b>`),
-    eq(`∂C/∂b = a − y = <b>${num(run.grad.b, 4)}</b>`),
+    eq(`∂C/∂w = x·(a − y) = ${paren(x, 2)} × ${paren(err)} = <b>${fmt(run.grad.w, 4)}</b>`),
+    eq(`∂C/∂b = a − y = <b>${fmt(run.grad.b, 4)}</b>`),
   ];
-  const lr = ctx.params().lr;
-  lines.push(eq(`Δw = −η·∂C/∂w = −${lr} × ${paren(run.grad.w, 4)} = <b>${num(-lr * run.grad.w, 4)}</b>`, "step"));
+  lines.push(eq(`Δw = −η·∂C/∂w = <b>${fmt(-ctx.params().lr * run.grad.w, 4)}</b>`));
   return `<div class="run run-${name}">${head}${state}${lines.join("")}</div>`;
 }
 
@@ -339,6 +346,17 @@ function orderControls(names) {
   }
 }
 
+/**
+ * A lesson button always starts its lesson over. The shared wiring sends the preset's
+ * params; when they are already in force that changes nothing, so ask for a reset too.
+ */
+function restartSamePreset(presets) {
+  document.querySelectorAll("#presets .preset").forEach((btn) => btn.addEventListener("click", () => {
+    const p = presets[btn.dataset.preset], now = ctx.params();
+    if (p && Object.entries(p).every(([k, v]) => now[k] === v)) ctx.send("reset");
+  }));
+}
+
 function paramsChanged(p) {
   S.params = p;
   drawTable(p);
@@ -361,6 +379,7 @@ startLab({
     mountSurfaces();
     applyLang();
     orderControls(["x", "y", "lr", "costs", "w0", "b0"]);
+    restartSamePreset(JSON.parse($("boot").textContent).presets ?? {});
   },
   on: { data: onData, surface: onSurface, frame: onFrame },
   paramsChanged,

@@ -65,7 +65,9 @@ export function startLab(view) {
     document.body.classList.toggle("is-diverged", !!f.diverged);
     $("stat-step").textContent = f.step;
     $("stat-epoch").textContent = f.epoch.toFixed(f.epoch < 10 ? 2 : 1);
-    $("stat-loss").textContent = f.loss?.train == null ? "—" : Number(f.loss.train).toPrecision(4);
+    const loss = f.loss?.train;
+    $("stat-loss").textContent = loss == null ? "—"
+      : Math.abs(loss) < 1e-3 && loss !== 0 ? loss.toExponential(2) : Number(loss).toPrecision(4);
     view.on?.frame?.(f);
     markDirty();
   };
@@ -145,7 +147,11 @@ export function startLab(view) {
       act();
     }
   });
-  buildPresets(boot.presets, i18n, (p) => send("configure", { params: p }));
+  buildPresets(boot.presets, i18n, (p) => {
+    // a lesson button always (re)starts its lesson, even when its params are in force
+    const same = Object.entries(p).every(([k, v]) => state.params[k] === v);
+    send(same ? "reset" : "configure", same ? {} : { params: p });
+  });
   $("lang-toggle").addEventListener("click", () => {
     state.langExplicit = true;
     i18n.set(i18n.lang === "zh" ? "en" : "zh");
