@@ -1,0 +1,456 @@
+// Digits: training and test curves, a gallery of test digits with the current
+// predictions, the weights as images, the confusion matrix — and a pad where
+// the learner draws a digit for the current model to classify. Only drawing
+// happens here; the server runs the model (the predict op takes 8×8 grey levels).
+
+import { startLab } from "../lib/page.js";
+import { rows, shapeOf, unpack } from "../lib/arrays.js";
+import { COLORS, Chart, Series, baseLayout } from "../lib/charts.js";
+
+// The UCI digits were drawn on 32×32 bitmaps, fitted to the box, and counted in
+// 4×4 blocks: grey levels 0..16 on 8×8. The pad does the same to the strokes.
+const GRID = 32;
+const BLOCK = 4;
+const SIDE = 8;
+const LEVELS = 16;
+const PEN = 6; // stroke width on the 32×32 grid: about as thick as the data's strokes
+const PREDICT_MS = 90; // at most ~11 predict ops a second while drawing
+const REPREDICT_MS = 300; // while training, the drawn digit is re-classified this often
+const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+const BLUE = [0x00, 0x72, 0xb2];
+const ORANGE = [0xd5, 0x5e, 0x00];
+const CONFUSION = [[0, "#ffffff"], [0.03, "#e4eef8"], [0.2, "#a6cbe3"], [0.55, "#4a90c4"], [1, "#0b4f8a"]];
+
+let ctx, t;
+const S = {
+  test: null, // {x: Uint8Array (n·64), y}
+  galleryIdx: [],
+  pred: null, // predicted labels of the gallery digits
+  weights: null, // {flat: Float32Array (k·64), k}
+  confusion: null,
+  frame: null,
+  curves: { accTrain: new Series(), accTest: new Series(), lossTrain: new Series(), lossTest: new Series() },
+  strokes: [], // polylines in pad pixels
+  drawing: null, // the stroke the pointer is drawing now
+  fixed: null, // or the 64 grey levels of a test digit the learner clicked
+  log: false, // the loss on a log axis
+  pixels: null, // the 64 grey levels last sent to predict
+  prediction: null,
+  lastPredict: 0,
+  predictTimer: null,
+  dirty: { gallery: false, weights: false },
+};
+const charts = {};
+const $ = (id) => document.getElementById(id);
+
+function axis(titleKey, extra = {}) {
+  return { title: { text: t(titleKey), standoff: 4 }, zeroline: false, gridcolor: "#eceef2", ...extra };
+}
+
+// -- charts ----------------------------------------------------------------
+
+function curveTraces(fmt) {
+  const hover = (k) => `${t(k)}<br>${t("stat.step")} %{x}: %{y:${fmt}}<extra></extra>`;
+  return [
+    { x: [], y: [], mode: "lines", name: t("legend.train"), line: { color: COLORS.blue, width: 2 },
+      hovertemplate: hover("legend.train") },
+    { x: [], y: [], mode: "lines", name: t("legend.test"), line: { color: COLORS.vermillion, width: 2, dash: "dash" },
+      hovertemplate: hover("legend.test") },
+  ];
+}
+
+function mountCharts() {
+  const legend = { orientation: "h", y: 1.0, yanchor: "bottom", x: 0, font: { size: 11 } };
+  const curve = (yKey, extra) => baseLayout({ showlegend: true, legend, margin: { l: 50, r: 10, t: 22, b: 40 },
+    xaxis: axis("axis.steps"), yaxis: axis(yKey, extra) });
+  charts.acc = new Chart($("chart-acc"), curveTraces(".1f"), curve("axis.accuracy", { ticksuffix: "" }));
+  charts.loss = new Chart($("chart-loss"), curveTraces(".4f"), curve("axis.loss", { rangemode: "tozero" }));
+  charts.probs = new Chart($("chart-probs"), [
+    { type: "bar", x: DIGITS, y: DIGITS.map(() => 0), marker: { color: COLORS.blue },
+      hovertemplate: "%{x}: %{y:.1f} %<extra></extra>" },
+  ], baseLayout({ margin: { l: 44, r: 6, t: 6, b: 36 }, bargap: 0.18,
+    xaxis: axis("axis.digit", { tickmode: "linear", dtick: 1, fixedrange: true }),
+    yaxis: axis("axis.prob", { range: [0, 100], fixedrange: true }) }));
+  charts.confusion = new Chart($("chart-confusion"), [
+    { type: "heatmap", x: DIGITS, y: DIGITS, z: [], text: [], texttemplate: "%{text}", textfont: { size: 10 },
+      colorscale: CONFUSION, zmin: 0, showscale: false, xgap: 1, ygap: 1, hovertemplate: confusionHover() },
+  ], baseLayout({ margin: { l: 44, r: 6, t: 6, b: 38 }, plot_bgcolor: "#eceef2",
+    xaxis: axis("axis.predicted", { tickmode: "linear", dtick: 1, showgrid: false, range: [-0.5, 9.5],
+      constrain: "domain", fixedrange: true }),
+    yaxis: axis("axis.true", { tickmode: "linear", dtick: 1, showgrid: false, range: [9.5, -0.5],
+      scaleanchor: "x", constrain: "domain", fixedrange: true }) }));
+}
+
+function confusionHover() {
+  return `${t("axis.true")} %{y} → ${t("axis.predicted")} %{x}: %{z}<extra></extra>`;
+}
+
+// -- images on canvases ----------------------------------------------------
+
+function paint(canvas, rgbOf) {
+  const g = canvas.getContext("2d");
+  const img = g.createImageData(SIDE, SIDE);
+  for (let i = 0; i < SIDE * SIDE; i++) img.data.set([...rgbOf(i), 255], 4 * i);
+  g.putImageData(img, 0, 0);
+}
+
+/** Grey levels 0..16 as ink on paper (16 = black), like the pen that drew them. */
+function paintGrey(canvas, levels, offset = 0) {
+  paint(canvas, (i) => {
+    const v = 255 - Math.round((levels[offset + i] * 255) / LEVELS);
+    return [v, v, v];
+  });
+}
+
+/** w/m in [−1, 1] on a blue–white–orange scale (Okabe–Ito ends). */
+function diverging(u) {
+  const c = u < 0 ? BLUE : ORANGE;
+  const a = Math.min(1, Math.abs(u));
+  return c.map((ch) => Math.round(255 + (ch - 255) * a));
+}
+
+function canvas8() {
+  const c = document.createElement("canvas");
+  c.width = c.height = SIDE;
+  return c;
+}
+
+// -- data and frames -------------------------------------------------------
+
+function onData(msg) {
+  S.test = { x: unpack(msg.test.x), y: Array.from(unpack(msg.test.y)) };
+  S.galleryIdx = Array.from(msg.gallery ?? []);
+  const root = $("gallery");
+  root.replaceChildren();
+  for (const i of S.galleryIdx) {
+    const cell = document.createElement("div");
+    cell.className = "digit";
+    const c = canvas8();
+    paintGrey(c, S.test.x, i * SIDE * SIDE);
+    const lbl = document.createElement("div");
+    lbl.className = "lbl";
+    const truth = document.createElement("div");
+    truth.className = "truth";
+    cell.append(c, lbl, truth);
+    cell.addEventListener("click", () => pick(cell, i));
+    root.append(cell);
+  }
+  S.dirty.gallery = true;
+}
+
+function onFrame(f) {
+  S.frame = f;
+  const acc = f.metrics?.accuracy ?? {};
+  const pct = (v) => (v == null ? null : 100 * v);
+  if (acc.train != null) S.curves.accTrain.push(f.step, pct(acc.train));
+  if (acc.test != null) S.curves.accTest.push(f.step, pct(acc.test));
+  if (f.loss.train != null) S.curves.lossTrain.push(f.step, f.loss.train);
+  if (f.loss.test != null) S.curves.lossTest.push(f.step, f.loss.test);
+  if (f.gallery) {
+    S.pred = f.gallery;
+    S.dirty.gallery = true;
+  }
+  if (f.weights) {
+    S.weights = { flat: unpack(f.weights), k: shapeOf(f.weights)[0] };
+    S.dirty.weights = true;
+  }
+  if (f.confusion) S.confusion = rows(f.confusion);
+  if (S.pixels && !S.drawing && performance.now() - S.lastPredict > REPREDICT_MS) predictNow();
+}
+
+function reset() {
+  for (const s of Object.values(S.curves)) s.clear();
+}
+
+// -- drawing ----------------------------------------------------------------
+
+function draw() {
+  const c = S.curves;
+  charts.acc.set(0, { x: c.accTrain.x, y: c.accTrain.y });
+  charts.acc.set(1, { x: c.accTest.x, y: c.accTest.y });
+  charts.loss.set(0, { x: c.lossTrain.x, y: c.lossTrain.y });
+  charts.loss.set(1, { x: c.lossTest.x, y: c.lossTest.y });
+  if (S.confusion) {
+    const z = S.confusion;
+    charts.confusion.set(0, { z, text: z.map((r) => r.map((v) => (v ? String(Math.round(v)) : ""))) });
+    S.confusion = null;
+  }
+  if (S.frame) drawStats(S.frame);
+  if (S.dirty.gallery) drawGallery();
+  if (S.dirty.weights) drawWeights();
+  for (const chart of Object.values(charts)) chart.draw();
+}
+
+function drawStats(f) {
+  const acc = f.metrics?.accuracy ?? {};
+  const pct = (v) => (v == null ? "—" : `${(100 * v).toFixed(1)} %`);
+  $("acc-test").textContent = pct(acc.test);
+  $("acc-train").textContent = pct(acc.train);
+  $("rate").textContent = f.lr == null ? "—" : Number(f.lr).toPrecision(3);
+}
+
+function drawGallery() {
+  S.dirty.gallery = false;
+  const cells = $("gallery").children;
+  if (!S.test || cells.length !== S.galleryIdx.length) return;
+  let wrong = 0;
+  S.galleryIdx.forEach((i, n) => {
+    const cell = cells[n], y = S.test.y[i], p = S.pred?.[n];
+    const bad = p != null && p !== y;
+    wrong += bad ? 1 : 0;
+    cell.classList.toggle("wrong", bad);
+    cell.querySelector(".lbl").textContent = p == null ? "" : String(p);
+    cell.querySelector(".truth").textContent = bad ? t("gallery.true", { y }) : "";
+    cell.title = p == null ? "" : t("gallery.tip_ok", { p, y });
+  });
+  $("gallery-wrong").textContent = S.pred ? `${wrong} / ${S.galleryIdx.length}` : "—";
+}
+
+function drawWeights() {
+  S.dirty.weights = false;
+  const { flat, k } = S.weights;
+  const root = $("weights");
+  const units = ctx.params().model !== "softmax";
+  if (root.children.length !== k || root.classList.contains("units") !== units) {
+    root.classList.toggle("units", units);
+    root.replaceChildren();
+    for (let c = 0; c < k; c++) {
+      const fig = document.createElement("figure");
+      const cap = document.createElement("figcaption");
+      cap.textContent = t(units ? "weights.unit" : "weights.class", { c });
+      fig.append(canvas8(), cap);
+      root.append(fig);
+    }
+  }
+  let m = 0;
+  for (const v of flat) m = Math.max(m, Math.abs(v));
+  const scale = m > 0 && Number.isFinite(m) ? 1 / m : 0;
+  [...root.children].forEach((fig, c) =>
+    paint(fig.querySelector("canvas"), (i) => diverging(flat[c * SIDE * SIDE + i] * scale)));
+  const label = m > 0 && Number.isFinite(m) ? m.toPrecision(2) : "0";
+  $("w-min").textContent = `−${label}`;
+  $("w-max").textContent = `+${label}`;
+}
+
+// -- the drawing pad -----------------------------------------------------------
+
+/** Put test digit `i` on the pad: the model classifies exactly the data's pixels. */
+function pick(cell, i) {
+  document.querySelectorAll("#gallery .picked").forEach((c) => c.classList.remove("picked"));
+  cell.classList.add("picked");
+  S.strokes = [];
+  S.drawing = null;
+  S.fixed = Array.from(S.test.x.subarray(i * SIDE * SIDE, (i + 1) * SIDE * SIDE));
+  paintPad();
+  predictNow();
+}
+
+function unpick() {
+  S.fixed = null;
+  document.querySelectorAll("#gallery .picked").forEach((c) => c.classList.remove("picked"));
+}
+
+function mountPad() {
+  const pad = $("draw");
+  const at = (ev) => {
+    const r = pad.getBoundingClientRect();
+    return [((ev.clientX - r.left) * pad.width) / r.width, ((ev.clientY - r.top) * pad.height) / r.height];
+  };
+  pad.addEventListener("pointerdown", (ev) => {
+    ev.preventDefault();
+    if (S.fixed) unpick();
+    try {
+      pad.setPointerCapture(ev.pointerId);
+    } catch {
+      // a synthetic pointer cannot be captured; drawing still works
+    }
+    S.drawing = [at(ev)];
+    S.strokes.push(S.drawing);
+    paintPad();
+    predictSoon();
+  });
+  pad.addEventListener("pointermove", (ev) => {
+    if (!S.drawing) return;
+    S.drawing.push(at(ev));
+    paintPad();
+    predictSoon();
+  });
+  const end = () => {
+    if (!S.drawing) return;
+    S.drawing = null;
+    predictNow();
+  };
+  pad.addEventListener("pointerup", end);
+  pad.addEventListener("pointercancel", end);
+  $("btn-clear").addEventListener("click", clearPad);
+}
+
+function trace(g, stroke, map) {
+  g.beginPath();
+  const [x0, y0] = map(stroke[0]);
+  g.moveTo(x0, y0);
+  if (stroke.length === 1) g.lineTo(x0 + 0.01, y0); // a dot: round caps draw it
+  for (const p of stroke.slice(1)) g.lineTo(...map(p));
+  g.stroke();
+}
+
+function pen(g, width) {
+  g.lineWidth = width;
+  g.lineCap = "round";
+  g.lineJoin = "round";
+  g.strokeStyle = COLORS.black;
+}
+
+function paintPad() {
+  const pad = $("draw");
+  const g = pad.getContext("2d");
+  g.clearRect(0, 0, pad.width, pad.height);
+  if (S.fixed) {
+    const img = canvas8();
+    paintGrey(img, S.fixed);
+    const m = pad.width / 10; // the data's margin: a digit fills its box
+    g.imageSmoothingEnabled = false;
+    g.drawImage(img, m, m, pad.width - 2 * m, pad.height - 2 * m);
+    return;
+  }
+  pen(g, pad.width / 14);
+  for (const s of S.strokes) trace(g, s, (p) => p);
+}
+
+/**
+ * The strokes as the data would have them: fitted (aspect kept) into the
+ * 32×32 box, drawn with a pen of PEN pixels, then the ink in each 4×4 block
+ * counted: 64 grey levels 0..16, row-major. Null when the pad is empty.
+ */
+function sample() {
+  if (S.fixed) return S.fixed;
+  const pts = S.strokes.flat();
+  if (!pts.length) return null;
+  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const s = (GRID - PEN) / Math.max(x1 - x0, y1 - y0, 1);
+  const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+  sample.canvas ??= Object.assign(document.createElement("canvas"), { width: GRID, height: GRID });
+  const g = sample.canvas.getContext("2d", { willReadFrequently: true });
+  g.clearRect(0, 0, GRID, GRID);
+  pen(g, PEN);
+  for (const st of S.strokes) trace(g, st, ([x, y]) => [GRID / 2 + s * (x - cx), GRID / 2 + s * (y - cy)]);
+  const alpha = g.getImageData(0, 0, GRID, GRID).data;
+  const ink = new Array(SIDE * SIDE).fill(0);
+  for (let y = 0; y < GRID; y++) {
+    for (let x = 0; x < GRID; x++) ink[Math.floor(y / BLOCK) * SIDE + Math.floor(x / BLOCK)] += alpha[4 * (y * GRID + x) + 3] / 255;
+  }
+  return ink.map((v) => Math.min(LEVELS, Math.round(v)));
+}
+
+function predictSoon() {
+  const wait = PREDICT_MS - (performance.now() - S.lastPredict);
+  clearTimeout(S.predictTimer);
+  if (wait <= 0) predictNow();
+  else S.predictTimer = setTimeout(predictNow, wait);
+}
+
+function predictNow() {
+  clearTimeout(S.predictTimer);
+  S.lastPredict = performance.now();
+  S.pixels = sample();
+  paintGrey($("seen"), S.pixels ?? new Array(SIDE * SIDE).fill(0));
+  if (S.pixels) ctx.send("predict", { pixels: S.pixels });
+}
+
+function onPrediction(msg) {
+  if (!S.pixels) return; // an answer that arrived after Clear
+  S.prediction = msg;
+  const probs = msg.probs.map((p) => (p == null ? 0 : 100 * p));
+  charts.probs.set(0, { y: probs, "marker.color": DIGITS.map((d) => (d === msg.label ? COLORS.vermillion : COLORS.blue)) });
+  drawVerdict();
+  ctx.markDirty();
+}
+
+function drawVerdict() {
+  const p = S.prediction;
+  const el = $("verdict");
+  if (!p) el.textContent = t("draw.hint");
+  else el.innerHTML = t("draw.verdict", { label: p.label, p: (100 * (p.probs[p.label] ?? 0)).toFixed(0) });
+}
+
+function clearPad() {
+  clearTimeout(S.predictTimer);
+  unpick();
+  S.strokes = [];
+  S.drawing = null;
+  S.pixels = null;
+  S.prediction = null;
+  paintPad();
+  paintGrey($("seen"), new Array(SIDE * SIDE).fill(0));
+  charts.probs.set(0, { y: DIGITS.map(() => 0), "marker.color": COLORS.blue });
+  drawVerdict();
+  ctx.markDirty();
+}
+
+function mountLogToggle(c) {
+  const box = $("log-toggle");
+  S.log = new URLSearchParams(location.search).get("logy") === "1";
+  box.checked = S.log;
+  // Log axis: label 1, 2 and 5 of each decade; every minor digit would crowd a small chart.
+  const apply = () => charts.loss.relayout({ "yaxis.type": S.log ? "log" : "linear", "yaxis.autorange": true,
+    "yaxis.dtick": S.log ? "D2" : null });
+  box.addEventListener("change", () => {
+    S.log = box.checked;
+    apply();
+    c.writeUrl();
+  });
+  if (S.log) apply();
+}
+
+// -- language and params -------------------------------------------------------
+
+function weightsCaption() {
+  const units = ctx.params().model !== "softmax";
+  const span = $("weights").closest("figure").querySelector("figcaption span");
+  const help = span.nextElementSibling;
+  span.dataset.i18n = units ? "panel.weights_units" : "panel.weights";
+  help.dataset.i18nTip = `${span.dataset.i18n}.tip`;
+  span.textContent = t(span.dataset.i18n);
+  help.title = t(help.dataset.i18nTip);
+}
+
+function relabel() {
+  const titles = (chart, x, y) => chart.relayout({ "xaxis.title.text": t(x), "yaxis.title.text": t(y) });
+  titles(charts.acc, "axis.steps", "axis.accuracy");
+  titles(charts.loss, "axis.steps", "axis.loss");
+  titles(charts.probs, "axis.digit", "axis.prob");
+  titles(charts.confusion, "axis.predicted", "axis.true");
+  for (const [chart, fmt] of [[charts.acc, ".1f"], [charts.loss, ".4f"]]) {
+    const tr = curveTraces(fmt);
+    Plotly.restyle(chart.el, { name: tr.map((x) => x.name), hovertemplate: tr.map((x) => x.hovertemplate) }, [0, 1]);
+  }
+  Plotly.restyle(charts.confusion.el, { hovertemplate: [confusionHover()] }, [0]);
+  [...$("weights").children].forEach((fig, c) => {
+    fig.querySelector("figcaption").textContent = t(ctx.params().model !== "softmax" ? "weights.unit" : "weights.class", { c });
+  });
+  weightsCaption();
+  drawVerdict();
+  S.dirty.gallery = true;
+}
+
+startLab({
+  mount(c) {
+    ctx = c;
+    t = c.i18n.t;
+    mountCharts();
+    mountPad();
+    mountLogToggle(c);
+    paintGrey($("seen"), new Array(SIDE * SIDE).fill(0));
+  },
+  on: { data: onData, frame: onFrame, prediction: onPrediction },
+  hello: () => relabel(),
+  paramsChanged: () => {
+    weightsCaption();
+    if (S.weights) S.dirty.weights = true;
+  },
+  reset,
+  draw,
+  relabel,
+  urlExtras: () => ({ logy: S.log ? 1 : null }),
+});
