@@ -11,6 +11,7 @@ import dataclasses
 import inspect
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, get_type_hints
 
@@ -46,7 +47,9 @@ def field_errors(exc: ValidationError) -> list[dict[str, str]]:
     merged: dict[str, list[str]] = {}
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
-        name = loc[0] if loc else "params"
+        # a dataclass's __post_init__ names its field as "name: why" (no loc of its own)
+        named = re.match(r"Value error, (\w+): ", err["msg"]) if not loc else None
+        name = loc[0] if loc else named.group(1) if named else "params"
         where = f" (item {'.'.join(loc[1:])})" if len(loc) > 1 else ""
         merged.setdefault(name, []).append(f"{err['msg']}{where}")
     return [{"field": k, "message": "; ".join(v)} for k, v in merged.items()]

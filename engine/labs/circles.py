@@ -19,6 +19,7 @@ import numpy as np
 from annotated_types import Ge, Gt, Le, Len, Lt
 
 from engine import datasets
+from engine.activations import curve
 from engine.classifier import Batches, Grid, evaluate, split, to_uint8
 from engine.features import expand
 from engine.lab import Lab, Message, OpError, Ui
@@ -32,7 +33,7 @@ MAX_N = 2000  # points generated
 MAX_RESOLUTION = 128  # boundary grid cells per axis
 MAX_ADDED = 200  # points a learner may add by clicking
 EXTENT = (-6.0, 6.0, -6.0, 6.0)  # the plotted plane: the Playground's domain
-WEIGHTS_EVERY = 5  # frames between weight snapshots: the diagram redraws at ~6 Hz
+WEIGHTS_EVERY = 8  # frames between weight snapshots: ~4 Hz at 30 frames/s, enough for the diagram
 
 Dataset = Literal["circles", "xor", "gauss", "spiral", "moons"]
 FeatureName = Literal["x1", "x2", "x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2"]
@@ -99,7 +100,7 @@ class Circles(Lab[CirclesParams]):
     Params = CirclesParams
     data_fields = frozenset({"dataset", "n", "noise", "test_ratio", "data_seed"})
     reset_fields = frozenset({"hidden", "features", "activation", "init_seed"})
-    default_speed = 5.0
+    default_speed = 2.0  # 60 updates/s at 30 frames/s: the default net passes 97 % in ~1.5 s
 
     # -- data ----------------------------------------------------------------
 
@@ -118,11 +119,22 @@ class Circles(Lab[CirclesParams]):
         self.y_train = np.concatenate([self.y_base, [a[2] for a in self.added]]).astype(np.int64)
 
     def data_messages(self) -> list[Message]:
+        """The data, then the hidden activation's curve for the page's f and f′ panel."""
+        return [self._data_message(), self._activation_message()]
+
+    def _data_message(self) -> Message:
         def part(X: np.ndarray, y: np.ndarray) -> Message:
             return {"x": X.astype(np.float32), "y": y.astype(np.uint8)}
 
-        return [{"type": "data", "train": part(self.X_train, self.y_train),
-                 "test": part(self.X_test, self.y_test), "added": len(self.added)}]  # fmt: skip
+        return {"type": "data", "train": part(self.X_train, self.y_train),
+                "test": part(self.X_test, self.y_test), "added": len(self.added)}  # fmt: skip
+
+    def _activation_message(self) -> Message:
+        """g(z) and g′(z) of the hidden activation on z ∈ [−5, 5], 101 points each."""
+        name = self.params.activation
+        c = curve(name)
+        return {"type": "activation", "name": name,
+                **{k: v.astype(np.float32) for k, v in c.items()}}  # fmt: skip
 
     # -- training ------------------------------------------------------------
 
@@ -137,6 +149,10 @@ class Circles(Lab[CirclesParams]):
         self.frames = 0
         self._diverged = False
         self._featurize()
+        # A new activation only resets (no data message): send its curve on the side.
+        if getattr(self, "_curve_of", p.activation) != p.activation:
+            self.post(self._activation_message())
+        self._curve_of = p.activation
 
     def _featurize(self) -> None:
         """Input features of the train and test points, and a fresh epoch order."""
@@ -213,10 +229,11 @@ class Circles(Lab[CirclesParams]):
         return to_uint8(P.reshape(res, res))
 
     def _weights(self) -> Message:
-        return {
-            "W": [W.astype(np.float32) for W in self.net.W],  # (d_{l−1}, d_l) each
-            "b": [b.astype(np.float32) for b in self.net.b],
-        }
+        with np.errstate(over="ignore"):  # a diverged weight beyond float32 is sent as inf
+            return {
+                "W": [W.astype(np.float32) for W in self.net.W],  # (d_{l−1}, d_l) each
+                "b": [b.astype(np.float32) for b in self.net.b],
+            }
 
     # -- ops -------------------------------------------------------------------
 
@@ -257,8 +274,7 @@ class Circles(Lab[CirclesParams]):
     def _points_changed(self) -> Message:
         self._join_added()
         self._featurize()  # a fresh epoch over the new training set; the model goes on
-        for message in self.data_messages():
-            self.post(message)
+        self.post(self._data_message())
         return {"type": "points", "added": len(self.added)}
 
     ops: ClassVar[dict[str, tuple[type[Any], Callable[[Any, Any], Message]]]] = {
@@ -267,6 +283,27 @@ class Circles(Lab[CirclesParams]):
         "add_point": (AddPointArgs, add_point),
         "clear_points": (NoArgs, clear_points),
     }
+
+
+_BASE: dict[str, Any] = {
+    "dataset": "circles", "n": 400, "noise": 0.0, "test_ratio": 0.5, "features": ["x1", "x2"],
+    "hidden": [25, 50, 50, 25], "activation": "relu", "loss": "bce", "optimizer": "adam",
+    "lr": 0.01, "batch_size": 10, "l1": 0.0, "l2": 0.0, "dropout": 0.0, "speed": 2,
+}  # fmt: skip
+_DEEP = {**_BASE, "hidden": [8] * 6, "optimizer": "sgd", "lr": 0.3}
+_ALL_FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2"]
+
+# The lessons, each a complete setting so that one never inherits another's changes.
+PRESETS: dict[str, dict[str, Any]] = {
+    "notes": _BASE,  # SEEDS.md section 2: 2 → 25 → 50 → 50 → 25 → 1, ReLU, cross-entropy
+    "linear": {**_BASE, "hidden": []},  # logistic regression on x1, x2: a line cannot do it
+    "squares": {**_BASE, "hidden": [], "features": ["x1^2", "x2^2"]},  # … but on x1², x2² it can
+    "vanishing": {**_DEEP, "activation": "sigmoid"},  # the first layers barely learn
+    "relu_deep": _DEEP,  # the same with ReLU learns
+    "too_high": {**_BASE, "optimizer": "sgd", "lr": 3.0},
+    "overfit": {**_BASE, "noise": 0.5, "n": 100, "hidden": [64, 64, 64]},
+    "spiral": {**_BASE, "dataset": "spiral", "features": _ALL_FEATURES, "hidden": [16, 16, 16]},
+}  # fmt: skip
 
 
 def _finite(x: float) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import typing
 from dataclasses import replace
@@ -17,6 +18,7 @@ from engine.labs.circles import (
     MAX_ADDED,
     MAX_LAYERS,
     MAX_WIDTH,
+    PRESETS,
     WEIGHTS_EVERY,
     AddPointArgs,
     Circles,
@@ -72,12 +74,30 @@ def test_logistic_regression_on_squares_solves_circles() -> None:
 
 def test_split_and_data_message() -> None:
     c = lab(n=300, test_ratio=0.2)
-    (data,) = c.data_messages()
+    data, _ = c.data_messages()
     assert data["type"] == "data"
     assert data["train"]["x"].shape == (240, 2) and data["train"]["x"].dtype == np.float32
     assert data["test"]["x"].shape == (60, 2) and data["test"]["y"].dtype == np.uint8
     r = np.hypot(*data["train"]["x"].T)
     np.testing.assert_array_equal(data["train"]["y"] == 1, r < 2.5)  # circles, no noise
+
+
+def test_activation_curve_rides_with_the_data_and_follows_a_change() -> None:
+    c = lab(activation="tanh")
+    _, act = c.data_messages()
+    assert act["type"] == "activation" and act["name"] == "tanh"
+    z = np.linspace(-5, 5, 101)
+    np.testing.assert_allclose(act["z"], z, atol=1e-6)
+    np.testing.assert_allclose(act["f"], np.tanh(z), atol=1e-6)
+    np.testing.assert_allclose(act["df"], 1 / np.cosh(z) ** 2, atol=1e-6)  # sech²
+    assert c.take_messages() == []  # the opening sends it with the data, not twice
+    c.reset()
+    assert c.take_messages() == []
+    c.apply(replace(c.params, activation="relu"))
+    (posted,) = c.take_messages()
+    assert posted["name"] == "relu"
+    np.testing.assert_array_equal(posted["f"], np.maximum(z, 0).astype(np.float32))
+    np.testing.assert_array_equal(posted["df"][[0, 100]], [0, 1])
 
 
 def test_data_reproducible_from_the_seed() -> None:
@@ -290,7 +310,8 @@ def test_add_point_survives_live_changes_and_resets() -> None:
     assert data["train"]["x"].shape == (51, 2)
     np.testing.assert_array_equal(data["train"]["x"][-1], [0.5, -1.0])
     assert data["train"]["y"][-1] == 0
-    assert c.steps == 5  # training goes on
+    assert c.steps == 5  # training goes on, now over the point too
+    assert len(c.F_train) == 51 and len(c.batches.Fs) == 51
     c.apply(replace(c.params, lr=0.002))
     c.apply(replace(c.params, hidden=(3,)))
     assert len(c.X_train) == 51 and len(c.F_train) == 51
@@ -356,3 +377,58 @@ def test_bounds_metadata() -> None:
 def test_duplicate_features_rejected() -> None:
     with pytest.raises(ValueError, match="features"):
         CirclesParams(features=("x1", "x1"))
+
+
+def test_a_deep_copy_trains_on_independently() -> None:
+    c = lab(dropout=0.2)
+    c.step(7)
+    twin = copy.deepcopy(c)
+    c.step(11)
+    twin.step(11)
+    np.testing.assert_array_equal(c.net.theta, twin.net.theta)
+    twin.net.theta[0] += 1.0
+    assert twin.net.params["W1"][0, 0] != c.net.params["W1"][0, 0]
+
+
+# -- the lessons' presets ------------------------------------------------------------
+
+
+def preset(name: str) -> Circles:
+    p = {k: tuple(v) if isinstance(v, list) else v for k, v in PRESETS[name].items()}
+    del p["speed"]  # a session param, not the lab's
+    return Circles(CirclesParams(**p))
+
+
+def test_presets_are_complete_and_the_notes_are_the_defaults() -> None:
+    fields = set(CirclesParams.__dataclass_fields__) - {"data_seed", "init_seed", "resolution"}
+    for name in PRESETS:
+        assert set(PRESETS[name]) == fields | {"speed"}, name
+        preset(name)  # valid
+    assert preset("notes").params == CirclesParams()
+
+
+def test_a_line_cannot_but_squares_can() -> None:
+    linear, squares = preset("linear"), preset("squares")
+    linear.step(300)
+    squares.step(300)
+    assert linear.frame()["metrics"]["accuracy"]["test"] < 0.75
+    assert squares.frame()["metrics"]["accuracy"]["test"] >= 0.97
+
+
+def test_sigmoid_gradients_vanish_where_relu_learns() -> None:
+    sig, relu = preset("vanishing"), preset("relu_deep")
+    sig.step(300)
+    relu.step(1000)
+    g = sig.net.grad_norms()
+    assert g[0] < 1e-2 * g[-1]  # the first layer learns a hundred times slower, or worse
+    assert sig.frame()["metrics"]["accuracy"]["test"] < 0.6
+    assert relu.frame()["metrics"]["accuracy"]["test"] > 0.9
+
+
+def test_overfit_preset_overfits() -> None:
+    c = preset("overfit")
+    c.step(200)
+    early = c.frame()["loss"]
+    c.step(1800)
+    late = c.frame()["loss"]
+    assert late["train"] < 0.5 * early["train"] and late["test"] > 2 * early["test"]

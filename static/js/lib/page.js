@@ -13,7 +13,7 @@ import { buildControls } from "./controls.js";
 import { LabSession } from "./session.js";
 import { queryFor, readQuery, writeQuery } from "./url_state.js";
 
-const GROUP_ORDER = ["player", "data", "network", "model", "training", "regularization", "start"];
+const GROUP_ORDER = ["player", "data", "features", "network", "model", "training", "regularization", "start", "view"];
 const $ = (id) => document.getElementById(id);
 
 function defaultsOf(schema) {

@@ -1,0 +1,459 @@
+// Two circles: the decision boundary forms over the plane while the curves,
+// the network's weights and each layer's gradient size move with it.
+// Only drawing happens here; the server does the math.
+
+import { startLab } from "../lib/page.js";
+import { list, rows, unpack } from "../lib/arrays.js";
+import { COLORS, Chart, Series, baseLayout, num } from "../lib/charts.js";
+
+// Blue (class 0) ↔ white ↔ orange (class 1), lightened so the points stay visible on it.
+const PLANE = [[0, "#6aaad6"], [0.5, "#f8f8f8"], [1, "#f0c060"]];
+const LAYER_COLORS = [COLORS.blue, COLORS.orange, COLORS.green, COLORS.vermillion, COLORS.purple,
+  COLORS.sky, COLORS.black];
+const SYMBOL = ["circle", "diamond"];
+const CLASS_COLOR = [COLORS.blue, COLORS.orange];
+const SVG = "http://www.w3.org/2000/svg";
+const FEATURE_LABEL = { x1: "x₁", x2: "x₂", "x1^2": "x₁²", "x2^2": "x₂²", x1x2: "x₁x₂",
+  sin_x1: "sin x₁", sin_x2: "sin x₂" };
+
+let ctx, t;
+const charts = {};
+const S = {
+  data: null, frame: null, boundary: null, weights: null, act: null, inspect: null,
+  sizes: [], features: [], selected: null, cls: 0, showTest: false, discretize: false,
+  loss: { train: new Series(), test: new Series() }, acc: { train: new Series(), test: new Series() },
+  accMin: 1, accLo: null, grads: [], dirty: { plane: false, data: false, net: false, act: false, inspect: false, grads: false },
+};
+const $ = (id) => document.getElementById(id);
+
+function axis(titleKey, extra = {}) {
+  return { title: { text: t(titleKey), standoff: 4 }, zeroline: false, gridcolor: "#eceef2", ...extra };
+}
+
+const LEGEND = { orientation: "h", y: 1.0, yanchor: "bottom", x: 0, font: { size: 11 } };
+const SMALL = { margin: { l: 46, r: 8, t: 22, b: 36 }, showlegend: true, legend: LEGEND };
+
+function points(symbol, color, open = false) {
+  return { x: [], y: [], mode: "markers", hoverinfo: "skip",
+    marker: { symbol: open ? `${symbol}-open` : symbol, color, size: open ? 8 : 7,
+      line: { color: open ? color : "#ffffff", width: open ? 1.8 : 0.8 } } };
+}
+
+function mountCharts() {
+  const plane = { range: [-6, 6], fixedrange: true, zeroline: false, showgrid: false, dtick: 2,
+    constrain: "domain" }; // a square plane that shrinks to fit, never a wider range
+  charts.plane = new Chart($("chart-boundary"), [
+    { type: "heatmap", z: [[0.5]], x0: 0, dx: 1, y0: 0, dy: 1, zmin: 0, zmax: 1, colorscale: PLANE,
+      showscale: false, zsmooth: "best",
+      hovertemplate: "x₁=%{x:.2f}, x₂=%{y:.2f}<br>P(1)=%{z:.2f}<extra></extra>" },
+    points(SYMBOL[0], CLASS_COLOR[0]), points(SYMBOL[1], CLASS_COLOR[1]),
+    points(SYMBOL[0], CLASS_COLOR[0], true), points(SYMBOL[1], CLASS_COLOR[1], true),
+    { x: [], y: [], mode: "markers", hoverinfo: "skip",
+      marker: { symbol: [], color: [], size: 11, line: { color: COLORS.black, width: 2 } } },
+  ], baseLayout({ margin: { l: 40, r: 8, t: 4, b: 40 }, dragmode: false,
+    xaxis: { ...plane, title: { text: "x₁", standoff: 14 } },
+    yaxis: { ...plane, title: { text: "x₂", standoff: 2 }, scaleanchor: "x" } }),
+  { displayModeBar: false });
+  $("chart-boundary").on("plotly_click", (ev) => addPoint(ev.event));
+
+  charts.loss = new Chart($("chart-loss"), [
+    { x: [], y: [], mode: "lines", name: t("legend.train"), line: { color: COLORS.blue, width: 2 } },
+    { x: [], y: [], mode: "lines", name: t("legend.test"), line: { color: COLORS.vermillion, width: 2, dash: "dot" } },
+  ], baseLayout({ ...SMALL, xaxis: axis("axis.steps"), yaxis: axis("axis.loss", { rangemode: "tozero" }) }));
+  charts.acc = new Chart($("chart-acc"), [
+    { x: [], y: [], mode: "lines", name: t("legend.train"), line: { color: COLORS.blue, width: 2 } },
+    { x: [], y: [], mode: "lines", name: t("legend.test"), line: { color: COLORS.vermillion, width: 2, dash: "dot" } },
+  ], baseLayout({ ...SMALL, xaxis: axis("axis.steps"), yaxis: axis("axis.accuracy", { tickformat: ".0%" }) }));
+  charts.grads = new Chart($("chart-grads"), [],
+    baseLayout({ ...SMALL, xaxis: axis("axis.steps"), yaxis: axis("axis.grad", { type: "log", exponentformat: "power", dtick: 1 }) }));
+  charts.act = new Chart($("chart-act"), [
+    { x: [], y: [], mode: "lines", name: "f(z)", line: { color: COLORS.blue, width: 2.5 } },
+    { x: [], y: [], mode: "lines", name: "f′(z)", line: { color: COLORS.vermillion, width: 2, dash: "dash" } },
+  ], baseLayout({ ...SMALL, xaxis: axis("axis.z", { zeroline: true, zerolinecolor: "#c9cdd4" }),
+    yaxis: { zeroline: true, zerolinecolor: "#c9cdd4", gridcolor: "#eceef2" } }));
+  charts.inspect = new Chart($("chart-inspect"), [
+    { type: "heatmap", z: [[0.5]], zmin: 0, zmax: 1, colorscale: PLANE, showscale: false, zsmooth: "best",
+      hoverinfo: "skip" },
+  ], baseLayout({ margin: { l: 4, r: 4, t: 4, b: 4 },
+    xaxis: { visible: false, fixedrange: true }, yaxis: { visible: false, fixedrange: true, scaleanchor: "x" } }),
+  { displayModeBar: false, staticPlot: true });
+}
+
+// -- the plane -----------------------------------------------------------------
+
+function addPoint(e) {
+  const area = $("chart-boundary").querySelector(".nsewdrag")?.getBoundingClientRect();
+  if (!e || !area) return;
+  const fx = (e.clientX - area.left) / area.width, fy = (e.clientY - area.top) / area.height;
+  if (fx < 0 || fx > 1 || fy < 0 || fy > 1) return;
+  const round = (v) => Math.round(Math.max(-6, Math.min(6, v)) * 100) / 100;
+  ctx.send("add_point", { x1: round(-6 + 12 * fx), x2: round(6 - 12 * fy), label: S.cls });
+}
+
+function onData(msg) {
+  const split = (part, from, to) => {
+    const xy = rows(part.x).slice(from, to), y = list(part.y).slice(from, to);
+    return [0, 1].map((c) => {
+      const keep = xy.filter((_, i) => y[i] === c);
+      return { x: keep.map((p) => p[0]), y: keep.map((p) => p[1]) };
+    });
+  };
+  const n = list(msg.train.y).length, k = msg.added ?? 0;
+  S.data = { train: split(msg.train, 0, n - k), test: split(msg.test, 0, undefined) };
+  const xy = rows(msg.train.x).slice(n - k), y = list(msg.train.y).slice(n - k);
+  S.data.added = { x: xy.map((p) => p[0]), y: xy.map((p) => p[1]),
+    symbol: y.map((c) => SYMBOL[c]), color: y.map((c) => CLASS_COLOR[c]) };
+  $("added").textContent = k;
+  $("btn-clear").disabled = k === 0;
+  S.dirty.data = true;
+}
+
+function drawPlane() {
+  if (S.dirty.data && S.data) {
+    S.data.train.forEach((d, c) => charts.plane.set(1 + c, d));
+    S.data.test.forEach((d, c) => charts.plane.set(3 + c, { ...d, visible: S.showTest }));
+    const a = S.data.added;
+    charts.plane.set(5, { x: a.x, y: a.y, "marker.symbol": a.symbol, "marker.color": a.color });
+  }
+  if (S.dirty.plane && S.boundary) {
+    const [xmin, xmax, ymin, ymax] = S.boundary.extent;
+    let z = rows(S.boundary.z, 255);
+    if (S.discretize) z = z.map((r) => r.map((v) => (v >= 0.5 ? 1 : 0)));
+    const res = z.length;
+    charts.plane.set(0, { z, x0: xmin + (xmax - xmin) / res / 2, dx: (xmax - xmin) / res,
+      y0: ymin + (ymax - ymin) / res / 2, dy: (ymax - ymin) / res, zsmooth: S.discretize ? false : "fast" });
+  }
+  S.dirty.plane = S.dirty.data = false;
+  charts.plane.draw();
+}
+
+// -- frames and curves -----------------------------------------------------------
+
+function onFrame(f) {
+  S.frame = f;
+  S.boundary = f.boundary;
+  S.dirty.plane = true;
+  if (f.loss.train != null) S.loss.train.push(f.step, f.loss.train);
+  if (f.loss.test != null) S.loss.test.push(f.step, f.loss.test);
+  const acc = f.metrics?.accuracy ?? {};
+  if (acc.train != null) S.acc.train.push(f.step, acc.train);
+  if (acc.test != null) S.acc.test.push(f.step, acc.test);
+  S.accMin = Math.min(S.accMin, acc.train ?? 1, acc.test ?? 1);
+  const pct = (v) => (v == null ? "—" : `${(100 * v).toFixed(1)} %`);
+  $("acc-test").textContent = pct(acc.test);
+  $("acc-train").textContent = pct(acc.train);
+  if (f.step > 0 && f.grad_norms) {
+    if (S.grads.length !== f.grad_norms.length) resetGrads(f.grad_norms.length);
+    f.grad_norms.forEach((g, i) => { if (g != null && g > 0) S.grads[i].push(f.step, g); });
+    S.dirty.grads = true;
+  }
+  if (f.weights) onWeights(f.weights);
+  else if (!ctx.state.running) ctx.send("weights"); // a step while paused: keep the diagram exact
+}
+
+function resetGrads(n) {
+  S.grads = Array.from({ length: n }, () => new Series());
+  charts.grads.react(S.grads.map((_, i) => ({ x: [], y: [], mode: "lines", name: gradName(i),
+    line: { color: LAYER_COLORS[i % LAYER_COLORS.length], width: 1.8 } })));
+}
+
+function gradName(i) {
+  return `W${toSub(i + 1)}`;
+}
+
+function toSub(n) {
+  return String(n).replace(/\d/g, (d) => "₀₁₂₃₄₅₆₇₈₉"[d]);
+}
+
+function reset() {
+  for (const g of [S.loss, S.acc]) { g.train.clear(); g.test.clear(); }
+  S.accMin = 1;
+  S.grads.forEach((s) => s.clear());
+  S.dirty.grads = true;
+}
+
+function drawCurves() {
+  for (const [name, g] of [["loss", S.loss], ["acc", S.acc]]) {
+    charts[name].set(0, { x: g.train.x, y: g.train.y });
+    charts[name].set(1, { x: g.test.x, y: g.test.y });
+    charts[name].draw();
+  }
+  // Accuracy from a round tenth up to 100 %: a run stuck at chance reads as flat, not noisy.
+  const lo = Math.floor(Math.min(0.5, S.accMin) * 10) / 10;
+  if (lo !== S.accLo) {
+    S.accLo = lo;
+    charts.acc.relayout({ "yaxis.range": [lo - 0.02, 1.02] });
+  }
+  if (S.dirty.grads) {
+    S.grads.forEach((s, i) => charts.grads.set(i, { x: s.x, y: s.y }));
+    charts.grads.draw();
+    S.dirty.grads = false;
+  }
+}
+
+// Plotly redraws dominate the page's CPU on a laptop without a GPU: the plane at
+// ~15 per second still animates smoothly, the curves at ~4 per second are plenty.
+// A skipped redraw is made up a little later, so the last frame always shows.
+const THROTTLE = { plane: 66, curves: 250 };
+const lastAt = {}, timers = {};
+
+function throttled(name, fn) {
+  const wait = (lastAt[name] ?? -1e9) + THROTTLE[name] - performance.now();
+  if (wait <= 0) {
+    lastAt[name] = performance.now();
+    fn();
+  } else if (!timers[name]) {
+    timers[name] = setTimeout(() => { timers[name] = null; ctx.markDirty(); }, wait);
+  }
+}
+
+// -- the activation ----------------------------------------------------------------
+
+function onActivation(msg) {
+  S.act = msg;
+  S.dirty.act = true;
+}
+
+function drawActivation() {
+  if (!S.dirty.act || !S.act) return;
+  const z = list(S.act.z);
+  charts.act.set(0, { x: z, y: list(S.act.f) });
+  charts.act.set(1, { x: z, y: list(S.act.df) });
+  charts.act.draw();
+  actCaption();
+  S.dirty.act = false;
+}
+
+function actCaption() {
+  const span = $("chart-act").closest("figure").querySelector("figcaption span");
+  const name = S.act?.name ?? ctx.params().activation;
+  span.textContent = `${t("panel.activation")}: ${t(`param.activation.${name}`)}`;
+}
+
+// -- the network diagram ---------------------------------------------------------------
+
+function onWeights(w) {
+  S.weights = { W: w.W.map((a) => ({ shape: a.shape ?? [a.length, a[0]?.length ?? 0], v: unpack(a) })) };
+  S.dirty.net = true;
+  if (S.selected) ctx.send("inspect", S.selected);
+}
+
+function layout() {
+  const svg = $("network");
+  const W = svg.clientWidth || 600, H = svg.clientHeight || 360;
+  const padL = 46, padR = 34, padT = 10, padB = 34;
+  const L = S.sizes.length;
+  const xs = S.sizes.map((_, l) => padL + (l * (W - padL - padR)) / Math.max(1, L - 1));
+  const maxN = Math.max(...S.sizes);
+  const r = Math.max(2.2, Math.min(8, ((H - padT - padB) / maxN) * 0.36));
+  const pos = S.sizes.map((n, l) => Array.from({ length: n }, (_, i) =>
+    [xs[l], padT + ((i + 0.5) * (H - padT - padB)) / n]));
+  return { W, H, pos, r, xs };
+}
+
+function buildNetwork() {
+  const svg = $("network");
+  if (!S.sizes.length) return;
+  const { W, H, pos, r, xs } = layout();
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  const mk = (tag, attrs) => {
+    const e = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    return e;
+  };
+  const edges = mk("g", { class: "edges" }), nodes = mk("g", { class: "nodes" }), labels = mk("g", {});
+  S.edges = pos.slice(1).map((layer, l) => layer.map(([x2, y2]) => pos[l].map(([x1, y1]) => {
+    const e = mk("line", { x1, y1, x2, y2, stroke: "#c9cdd4", "stroke-width": 0.5 });
+    edges.append(e);
+    return e;
+  })));
+  pos.forEach((layer, l) => layer.forEach(([x, y], i) => {
+    const g = mk("g", { class: "node", "data-layer": l, "data-unit": i, tabindex: 0 });
+    g.append(mk("circle", { cx: x, cy: y, r }));
+    const title = mk("title", {});
+    title.textContent = unitName(l, i);
+    g.append(title);
+    g.addEventListener("click", () => select(l, i));
+    g.addEventListener("keydown", (ev) => { if (ev.key === "Enter") select(l, i); });
+    nodes.append(g);
+    if (l === 0) {
+      const lab = mk("text", { x: x - r - 4, y: y + 4, "text-anchor": "end", class: "feat" });
+      lab.textContent = FEATURE_LABEL[S.features[i]] ?? S.features[i];
+      labels.append(lab);
+    }
+  }));
+  const out = pos.at(-1)[0];
+  const p = mk("text", { x: out[0] + r + 4, y: out[1] + 4, class: "feat" });
+  p.textContent = "P";
+  labels.append(p);
+  const crowded = xs.length > 2 && xs[1] - xs[0] < 62;
+  xs.forEach((x, l) => {
+    const lab = mk("text", { x, y: H - 18, "text-anchor": "middle", class: "lbl" });
+    const [name, size] = layerName(l, crowded);
+    lab.textContent = name;
+    const sub = mk("text", { x, y: H - 5, "text-anchor": "middle", class: "lbl" });
+    sub.textContent = size;
+    labels.append(lab, sub);
+  });
+  svg.replaceChildren(edges, nodes, labels);
+  markSelected();
+  S.dirty.net = true;
+}
+
+function layerName(l, crowded) {
+  const last = S.sizes.length - 1;
+  if (l === 0) return [t("network.input"), ""];
+  if (l === last) return [t("network.output"), ""];
+  return [t(crowded ? "network.hidden_short" : "network.hidden", { k: l }), `(${S.sizes[l]})`];
+}
+
+function unitName(l, i) {
+  const last = S.sizes.length - 1;
+  if (l === 0) return t("inspect.input", { name: FEATURE_LABEL[S.features[i]] ?? S.features[i] });
+  if (l === last) return t("inspect.output");
+  return t("inspect.hidden", { k: l, i: i + 1 });
+}
+
+function drawEdges() {
+  if (!S.dirty.net || !S.weights || !S.edges) return;
+  S.dirty.net = false;
+  S.weights.W.forEach(({ shape: [din, dout], v }, l) => {
+    const lines = S.edges[l];
+    if (!lines || lines.length !== dout || lines[0]?.length !== din) return; // a stale snapshot
+    let max = 1e-12;
+    for (let k = 0; k < v.length; k++) if (Number.isFinite(v[k])) max = Math.max(max, Math.abs(v[k]));
+    for (let j = 0; j < dout; j++) for (let i = 0; i < din; i++) {
+      const w = v[i * dout + j], m = Number.isFinite(w) ? Math.abs(w) / max : 1;
+      const e = lines[j][i];
+      e.setAttribute("stroke", w >= 0 ? COLORS.orange : COLORS.blue);
+      // Squared, so the few large weights stand out of the thousands of small ones.
+      e.setAttribute("stroke-width", (0.2 + 2.8 * m).toFixed(2));
+      e.setAttribute("stroke-opacity", (0.06 + 0.94 * m * m).toFixed(3));
+    }
+  });
+}
+
+function select(layer, unit) {
+  S.selected = { layer, unit };
+  markSelected();
+  ctx.send("inspect", S.selected);
+}
+
+function markSelected() {
+  document.querySelectorAll("#network .node").forEach((n) => n.classList.toggle("sel",
+    !!S.selected && +n.dataset.layer === S.selected.layer && +n.dataset.unit === S.selected.unit));
+}
+
+function onInspect(msg) {
+  if (!S.selected || msg.layer !== S.selected.layer || msg.unit !== S.selected.unit) return;
+  S.inspect = msg;
+  S.dirty.inspect = true;
+}
+
+function drawInspect() {
+  if (!S.dirty.inspect) return;
+  S.dirty.inspect = false;
+  const msg = S.inspect;
+  if (!msg) {
+    $("inspect-title").textContent = t("inspect.none");
+    $("inspect-range").textContent = "";
+    $("inspect-hint").classList.remove("hidden");
+    charts.inspect.set(0, { z: [[0.5]] });
+    charts.inspect.draw();
+    return;
+  }
+  $("inspect-title").textContent = unitName(msg.layer, msg.unit);
+  const [lo, hi] = msg.range;
+  $("inspect-range").textContent = lo === hi ? t("inspect.constant", { v: num(lo, 2) })
+    : t("inspect.range", { lo: num(lo, 2), hi: num(hi, 2) });
+  $("inspect-hint").classList.add("hidden");
+  charts.inspect.set(0, { z: rows(msg.z, 255) });
+  charts.inspect.draw();
+}
+
+// -- params, labels, toggles -------------------------------------------------------
+
+function paramsChanged(p) {
+  const sizes = [p.features.length, ...p.hidden, 1];
+  const same = sizes.length === S.sizes.length && sizes.every((n, i) => n === S.sizes[i]) &&
+    p.features.join() === S.features.join();
+  if (same) return;
+  S.sizes = sizes;
+  S.features = [...p.features];
+  S.weights = null;
+  if (S.selected && (S.selected.layer >= sizes.length || S.selected.unit >= sizes[S.selected.layer])) {
+    S.selected = null;
+    S.inspect = null;
+    S.dirty.inspect = true;
+  }
+  buildNetwork();
+}
+
+function relabel() {
+  const titles = { loss: ["axis.steps", "axis.loss"], acc: ["axis.steps", "axis.accuracy"],
+    grads: ["axis.steps", "axis.grad"], act: ["axis.z", null] };
+  for (const [name, [x, y]] of Object.entries(titles)) {
+    charts[name].relayout({ "xaxis.title.text": t(x), ...(y ? { "yaxis.title.text": t(y) } : {}) });
+  }
+  for (const name of ["loss", "acc"]) Plotly.restyle(charts[name].el, { name: [t("legend.train"), t("legend.test")] }, [0, 1]);
+  buildNetwork();
+  actCaption();
+  S.dirty.inspect = true;
+}
+
+function reorderGroups() {
+  // Features belong right after the data, the view settings last.
+  const root = $("controls");
+  root.querySelector(".group-data")?.after(...[root.querySelector(".group-features")].filter(Boolean));
+  const view = root.querySelector(".group-view");
+  if (view) root.append(view);
+}
+
+function mountToggles() {
+  const q = new URLSearchParams(location.search);
+  const bind = (id, key, prop, onChange) => {
+    const box = $(id);
+    S[prop] = q.get(key) === "1";
+    box.checked = S[prop];
+    box.addEventListener("change", () => {
+      S[prop] = box.checked;
+      onChange();
+      ctx.writeUrl();
+      ctx.markDirty();
+    });
+  };
+  bind("show-test", "test", "showTest", () => { S.dirty.data = true; });
+  bind("discretize", "disc", "discretize", () => { S.dirty.plane = true; });
+  document.querySelectorAll(".tools .cls").forEach((b) => b.addEventListener("click", () => {
+    S.cls = Number(b.dataset.class);
+    document.querySelectorAll(".tools .cls").forEach((o) => {
+      o.classList.toggle("on", o === b);
+      o.setAttribute("aria-pressed", String(o === b));
+    });
+  }));
+  $("btn-clear").addEventListener("click", () => ctx.send("clear_points"));
+}
+
+startLab({
+  mount(c) {
+    ctx = c;
+    t = c.i18n.t;
+    reorderGroups();
+    mountToggles();
+    mountCharts();
+    new ResizeObserver(() => buildNetwork()).observe($("network"));
+  },
+  on: { data: onData, frame: onFrame, weights: onWeights, inspect: onInspect, activation: onActivation,
+    points: () => {} },
+  paramsChanged,
+  reset,
+  draw() {
+    throttled("plane", drawPlane);
+    throttled("curves", drawCurves);
+    drawEdges();
+    drawActivation();
+    drawInspect();
+  },
+  relabel,
+  urlExtras: () => ({ test: S.showTest ? 1 : null, disc: S.discretize ? 1 : null }),
+});
