@@ -33,7 +33,8 @@ MAX_N = 2000  # points generated
 MAX_RESOLUTION = 128  # boundary grid cells per axis
 MAX_ADDED = 200  # points a learner may add by clicking
 EXTENT = (-6.0, 6.0, -6.0, 6.0)  # the plotted plane: the Playground's domain
-WEIGHTS_EVERY = 15  # frames between weight snapshots: 2 Hz at 30 frames/s keeps the mean frame < 6 KiB
+# frames between weight snapshots: 2 Hz at 30 frames/s keeps the mean frame under 6 KiB
+WEIGHTS_EVERY = 15
 
 Dataset = Literal["circles", "xor", "gauss", "spiral", "moons"]
 FeatureName = Literal["x1", "x2", "x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2"]
