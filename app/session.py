@@ -94,22 +94,21 @@ class Session:
         """Serve until the client leaves; whatever happens, tasks are cleaned up."""
         sender = asyncio.create_task(self.outbox.drain(self.ws))
         receiver = asyncio.create_task(self._receive())
+        tasks = {sender, receiver}
         try:
             await self._start(query)
-            runner = asyncio.create_task(self._run_loop())
-            done, _ = await asyncio.wait(
-                {sender, receiver, runner}, return_when=asyncio.FIRST_COMPLETED
-            )
+            tasks.add(asyncio.create_task(self._run_loop()))
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 if not task.cancelled() and isinstance(task.exception(), Exception):
                     raise task.exception()  # type: ignore[misc]
         except (WebSocketDisconnect, RuntimeError):
             pass  # the client left mid-send; nothing to report to it
         finally:
-            for task in (sender, receiver):
+            for task in tasks:
                 task.cancel()
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.gather(sender, receiver, return_exceptions=True)
+                await asyncio.gather(*tasks, return_exceptions=True)
             self.running = False
 
     # -- tasks ---------------------------------------------------------------------

@@ -18,10 +18,10 @@ from annotated_types import Ge, Gt, Le
 from engine import datasets
 from engine.lab import Lab, Message, Ui
 from engine.regression import NOTES_WINDOW, Moments, batch_grad
+from engine.trail import Trail
 
 Method = Literal["sgd", "minibatch", "batch", "fixed_step"]
 SURFACE_SIZE = 61  # grid points per axis of the cost surface
-PATH_POINTS = 64  # most path points one frame carries
 BLOWUP = 1e8  # |w| or |b| past this (or not finite) means the run diverged
 
 
@@ -101,7 +101,7 @@ class Beans(Lab[BeansParams]):
         self.shuffler = np.random.default_rng([p.data_seed, 1])
         self.sequence = self._epoch_order()
         self.last: dict[str, Any] | None = None
-        self.trail: list[tuple[float, float]] = [(self.w, self.b)]
+        self.trail = Trail(self.w, self.b)
         self._diverged = False
         self._fit_window(self.w, self.b, *self.optimum)
 
@@ -154,9 +154,7 @@ class Beans(Lab[BeansParams]):
         self.b -= db
         self.steps += 1
         self.samples += len(self.x) if idx is None else len(idx)
-        self.trail.append((self.w, self.b))
-        if len(self.trail) > 4 * PATH_POINTS:
-            self.trail = self.trail[::2]  # keep memory bounded on long unwatched runs
+        self.trail.add(self.w, self.b)
         if not (abs(self.w) < BLOWUP and abs(self.b) < BLOWUP):
             self._diverged = True
 
@@ -213,12 +211,8 @@ class Beans(Lab[BeansParams]):
 
     def _take_path(self) -> Message:
         """(w, b) visited since the last frame, evenly thinned to at most PATH_POINTS."""
-        trail, self.trail = self.trail, self.trail[-1:]
-        if len(trail) > PATH_POINTS:
-            keep = np.linspace(0, len(trail) - 1, PATH_POINTS).round().astype(int)
-            trail = [trail[i] for i in keep]
-        w = np.array([t[0] for t in trail])
-        b = np.array([t[1] for t in trail])
+        w_list, b_list = self.trail.take()
+        w, b = np.array(w_list), np.array(b_list)
         with np.errstate(all="ignore"):  # a diverging path may overflow; null is fine
             cost = self.moments.cost(w, b)
         return {"w": w.tolist(), "b": b.tolist(), "cost": np.asarray(cost).tolist()}

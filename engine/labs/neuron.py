@@ -13,7 +13,7 @@ k shows the state after k updates, which is how the notes count epochs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
@@ -21,13 +21,13 @@ from annotated_types import Ge, Gt, Le
 
 from engine.lab import Lab, Message, Ui
 from engine.regression import Window
+from engine.trail import Trail
 
 Array = np.ndarray | float  # every formula below broadcasts over arrays of z
 CostName = Literal["quadratic", "cross_entropy"]
 Costs = Literal["both", "quadratic", "cross_entropy"]
 
 SURFACE_SIZE = 61  # grid points per axis of each cost surface
-PATH_POINTS = 64  # most path points one frame carries per run
 BLOWUP = 1e8  # |w| or |b| past this (or not finite) means the run diverged
 NOTES_EPOCHS = 300  # how long the notes train; the engine itself never stops
 
@@ -127,7 +127,7 @@ class Run:
     cost: Cost
     w: float
     b: float
-    trail: list[tuple[float, float]] = field(default_factory=list)
+    trail: Trail
 
     def grad(self, x: float, y: float) -> tuple[float, float]:
         """(∂C/∂w, ∂C/∂b) = ∂C/∂z · (x, 1) at the current point."""
@@ -139,9 +139,7 @@ class Run:
         gw, gb = self.grad(x, y)
         self.w -= lr * gw
         self.b -= lr * gb
-        self.trail.append((self.w, self.b))
-        if len(self.trail) > 4 * PATH_POINTS:
-            self.trail = self.trail[::2]  # keep memory bounded on long unwatched runs
+        self.trail.add(self.w, self.b)
 
     def state(self, x: float, y: float) -> Message:
         """What the page shows of this run; grad is what the next update will use."""
@@ -160,11 +158,8 @@ class Run:
 
     def take_path(self) -> Message:
         """(w, b) visited since the last frame, evenly thinned to at most PATH_POINTS."""
-        trail, self.trail = self.trail, self.trail[-1:]
-        if len(trail) > PATH_POINTS:
-            keep = np.linspace(0, len(trail) - 1, PATH_POINTS).round().astype(int)
-            trail = [trail[i] for i in keep]
-        return {"w": [t[0] for t in trail], "b": [t[1] for t in trail]}
+        w, b = self.trail.take()
+        return {"w": w, "b": b}
 
 
 class Neuron(Lab[NeuronParams]):
@@ -203,7 +198,7 @@ class Neuron(Lab[NeuronParams]):
     def reset(self) -> None:
         p = self.params
         names = list(COSTS) if p.costs == "both" else [p.costs]
-        self.runs = [Run(n, COSTS[n], float(p.w0), float(p.b0), [(p.w0, p.b0)]) for n in names]
+        self.runs = [Run(n, COSTS[n], float(p.w0), float(p.b0), Trail(p.w0, p.b0)) for n in names]
         self.steps = 0
         self._diverged = False
         self._fit_window()

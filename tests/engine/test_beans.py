@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from engine.lab import Effect
-from engine.labs.beans import PATH_POINTS, PRESETS, Beans, BeansParams
+from engine.labs.beans import PRESETS, Beans, BeansParams
 from engine.regression import Moments, batch_grad
+from engine.trail import PATH_POINTS
 
 
 def make(**kw: object) -> Beans:
