@@ -4,8 +4,9 @@ Three tasks share a session: the receiver turns client text into inbox
 items, the runner is the only code that touches the lab (every CPU-heavy call
 runs in a worker thread, one at a time, so the lab needs no lock), and the
 sender writes the outbox to the socket. Replies queue in order; play frames go
-through a one-slot mailbox, so a slow client gets the latest frame, never a
-growing queue.
+through a one-slot mailbox, and no new frame is computed while one still waits:
+a slow client gets fewer frames (and slower training), never a growing queue,
+and no frame's path is lost.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from app.settings import Settings
 from engine.lab import Effect, Lab, Message, OpError
 
 T = TypeVar("T")
-CLOSED = object()  # inbox sentinel: the client went away
 
 
 class Outbox:
@@ -38,12 +38,19 @@ class Outbox:
         self.ready = asyncio.Event()
 
     def put(self, *texts: str) -> None:
-        """Queue replies; a play frame still waiting is stale after them, so drop it."""
+        """Queue replies after any frame still waiting: that frame is history, not stale."""
+        if self.latest is not None:
+            self.queue.append(self.latest)
+            self.latest = None
         self.queue.extend(texts)
-        self.latest = None
         self.ready.set()
 
+    @property
+    def frame_pending(self) -> bool:
+        return self.latest is not None
+
     def put_frame(self, text: str) -> None:
+        """Replace the waiting frame, if any: a slow client gets the newest one."""
         self.latest = text
         self.ready.set()
 
@@ -115,18 +122,17 @@ class Session:
 
     async def _receive(self) -> None:
         limit = RateLimit(self.settings.max_messages_per_second)
-        try:
-            async for text in self.ws.iter_text():
-                if len(text) > self.settings.max_message_bytes:
-                    return await self.ws.close(1008, "message too large")
-                if not limit.allow():
-                    return await self.ws.close(1008, "too many messages")
-                try:
-                    await self.inbox.put(parse_client(text))
-                except ProtocolError as exc:
-                    await self.inbox.put(exc)
-        finally:
-            await self.inbox.put(CLOSED)
+        async for text in self.ws.iter_text():
+            if len(text.encode()) > self.settings.max_message_bytes:
+                await self.ws.close(1008, "message too large")
+                return
+            if not limit.allow():
+                await self.ws.close(1008, "too many messages")
+                return
+            try:
+                await self.inbox.put(parse_client(text))
+            except ProtocolError as exc:
+                await self.inbox.put(exc)
 
     async def _run_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -139,8 +145,6 @@ class Session:
                 next_tick = max(next_tick + 1 / self.settings.fps, loop.time())
                 await self._tick()
                 continue
-            if item is CLOSED:
-                return
             tweaked = await self._handle(item)
             if tweaked and self.running:
                 next_tick = loop.time()  # show a live change at once, not a frame later
@@ -250,6 +254,8 @@ class Session:
         self._reply(msg_id, {"type": "state", "running": running, "reason": reason})
 
     async def _tick(self) -> None:
+        if self.outbox.frame_pending:
+            return  # the client has not taken the last frame: wait for it, train no further
         try:
             result = await self._call(self._advance)
         except Exception as exc:  # a lab bug must not end the session

@@ -16,7 +16,7 @@ import numpy as np
 from annotated_types import Ge, Gt, Le
 
 from engine import datasets
-from engine.lab import Lab, Message, Ui
+from engine.lab import Effect, Lab, Message, Ui
 from engine.regression import NOTES_WINDOW, Moments, batch_grad
 from engine.trail import Trail
 
@@ -83,6 +83,16 @@ class Beans(Lab[BeansParams]):
             "cost": np.asarray(cost, dtype=np.float32),
             "optimum": {"w": w_opt, "b": b_opt, "cost": float(self.moments.cost(w_opt, b_opt))},
         }
+
+    def apply(self, params: BeansParams) -> Effect:
+        old = self.params.model
+        effect = super().apply(params)
+        # Another model has another bottom of the bowl: resend the surface with its optimum
+        # (a reset sends no data messages), unless the reset already posted one.
+        posted = any(m["type"] == "surface" for m in self._outbox)
+        if effect is Effect.RESET and params.model != old and not posted:
+            self.post(self._surface())
+        return effect
 
     @property
     def optimum(self) -> tuple[float, float]:

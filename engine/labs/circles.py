@@ -22,7 +22,7 @@ from engine import datasets
 from engine.activations import curve
 from engine.classifier import Batches, Grid, evaluate, split, to_uint8
 from engine.features import expand
-from engine.lab import Lab, Message, OpError, Ui
+from engine.lab import Effect, Lab, Message, OpError, Ui
 from engine.losses import LOSSES
 from engine.nn import MLP
 from engine.optimizers import make
@@ -150,10 +150,14 @@ class Circles(Lab[CirclesParams]):
         self.frames = 0
         self._diverged = False
         self._featurize()
-        # A new activation only resets (no data message): send its curve on the side.
-        if getattr(self, "_curve_of", p.activation) != p.activation:
+
+    def apply(self, params: CirclesParams) -> Effect:
+        old = self.params.activation
+        effect = super().apply(params)
+        # A new activation alone only resets (no data message): send its curve on the side.
+        if effect is Effect.RESET and params.activation != old:
             self.post(self._activation_message())
-        self._curve_of = p.activation
+        return effect
 
     def _featurize(self) -> None:
         """Input features of the train and test points, and a fresh epoch order."""

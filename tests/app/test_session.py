@@ -187,18 +187,33 @@ def test_outbox_keeps_only_the_latest_frame_for_a_slow_client() -> None:
         box = Outbox()
         for i in range(100):
             box.put_frame(f"frame {i}")
-        box.put("config")  # a reply makes a waiting play frame stale
+        box.put("config")
         box.put_frame("frame after config")
         sent: list[str] = []
 
         class FakeSocket:
             async def send_text(self, text: str) -> None:
                 sent.append(text)
-                if len(sent) == 2:
+                if len(sent) == 3:
                     raise asyncio.CancelledError
 
         with contextlib.suppress(asyncio.CancelledError):
             await box.drain(FakeSocket())
         return sent
 
-    assert asyncio.run(scenario()) == ["config", "frame after config"]
+    # 100 frames for a client that read none: only the newest waits, and it goes out
+    # before the reply that came after it
+    assert asyncio.run(scenario()) == ["frame 99", "config", "frame after config"]
+
+
+def test_the_frame_that_diverged_arrives_before_play_stops(client: TestClient) -> None:
+    with client.websocket_connect("/ws/beans?method=batch&lr=6&speed=50") as ws:
+        opening(ws, 4)
+        ws.send_json({"op": "play"})
+        assert recv_until(ws, "state")["running"] is True
+        seen = []
+        while not seen or seen[-1]["type"] != "state":
+            seen.append(ws.receive_json())
+    frames = [m for m in seen if m["type"] == "frame"]
+    assert frames and frames[-1]["diverged"] is True and frames[-1]["loss"]["train"] is None
+    assert seen[-1]["reason"] == "diverged"

@@ -194,3 +194,12 @@ def test_presets_are_valid_params() -> None:
         params = {k: v for k, v in preset.items() if k != "speed"}
         assert Beans(dataclasses.replace(BeansParams(), **params)).params, name
     assert PRESETS["notes_sgd_wb"]["lr"] == 0.01 and PRESETS["notes_sgd_w"]["lr"] == 0.1
+
+
+def test_switching_the_model_resends_the_surface_with_its_optimum() -> None:
+    lab = make(model="wb")
+    assert lab.apply(dataclasses.replace(lab.params, model="w")) is Effect.RESET
+    surfaces = [m for m in lab.take_messages() if m["type"] == "surface"]
+    assert len(surfaces) == 1
+    assert surfaces[0]["optimum"]["b"] == 0.0
+    assert surfaces[0]["optimum"]["w"] == pytest.approx(lab.optimum[0])

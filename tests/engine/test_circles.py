@@ -432,3 +432,12 @@ def test_overfit_preset_overfits() -> None:
     c.step(1800)
     late = c.frame()["loss"]
     assert late["train"] < 0.5 * early["train"] and late["test"] > 2 * early["test"]
+
+
+def test_activation_curve_is_sent_once_when_data_and_activation_change_together() -> None:
+    lab = Circles(CirclesParams())
+    assert lab.apply(replace(lab.params, activation="tanh", n=300)) is Effect.DATA
+    assert lab.take_messages() == []  # the data messages carry the new curve
+    assert [m["type"] for m in lab.data_messages()] == ["data", "activation"]
+    assert lab.apply(replace(lab.params, activation="relu")) is Effect.RESET
+    assert [m["name"] for m in lab.take_messages()] == ["relu"]

@@ -3,13 +3,13 @@
 
 import { startLab } from "../lib/page.js";
 import { list, rows, unpack } from "../lib/arrays.js";
-import { COLORS, Chart, Series, baseLayout, num } from "../lib/charts.js";
+import { COLORS, Chart, Series, appendPath, baseLayout, num } from "../lib/charts.js";
 
 const MAX_PATH = 6000;
 const BOWL = [[0, "#fbfbf4"], [0.2, "#e4eef8"], [0.45, "#a6cbe3"], [0.75, "#4a90c4"], [1, "#0b4f8a"]];
 
 let ctx, t;
-const S = { data: null, surface: null, frame: null, path: { w: [], b: [], c: [] },
+const S = { data: null, surface: null, frame: null, path: { w: [], b: [], cost: [] },
   loss: new Series(), excess: new Series(), log: false, drawn3d: 0 };
 const charts = {};
 
@@ -103,15 +103,7 @@ function onSurface(msg) {
 
 function onFrame(f) {
   S.frame = f;
-  const p = f.path;
-  if (p) {
-    const start = S.path.w.length ? 1 : 0; // each path repeats the last frame's point
-    for (let i = start; i < p.w.length; i++) {
-      if (p.w[i] == null || p.b[i] == null) continue;
-      S.path.w.push(p.w[i]); S.path.b.push(p.b[i]); S.path.c.push(p.cost[i]);
-    }
-    if (S.path.w.length > MAX_PATH) for (const k of ["w", "b", "c"]) S.path[k] = S.path[k].filter((_, i) => i % 2 === 0);
-  }
+  appendPath(S.path, f.path, ["w", "b", "cost"], MAX_PATH);
   if (f.loss.train != null) {
     S.loss.push(f.step, f.loss.train);
     S.excess.push(f.step, Math.max(f.metrics.excess, 1e-12));
@@ -119,7 +111,7 @@ function onFrame(f) {
 }
 
 function reset() {
-  S.path = { w: [], b: [], c: [] };
+  S.path = { w: [], b: [], cost: [] };
   S.loss.clear();
   S.excess.clear();
 }
@@ -133,7 +125,11 @@ function draw() {
   const now = performance.now();
   for (const [name, chart] of Object.entries(charts)) {
     // WebGL redraws are the costliest on a laptop without a GPU: ~10 per second is plenty.
-    if (name === "surface" && now - S.drawn3d < 100) continue;
+    if (name === "surface" && now - S.drawn3d < 100) {
+      // draw the skipped update a little later, even if no message arrives meanwhile
+      S.catchUp ??= setTimeout(() => { S.catchUp = null; ctx.markDirty(); }, 100);
+      continue;
+    }
     if (name === "surface") S.drawn3d = now;
     chart.draw();
   }
@@ -152,7 +148,7 @@ function drawBeans(f) {
 function drawSurfaces(f) {
   const { w, b } = f.params;
   charts.contour.set(1, { x: S.path.w, y: S.path.b });
-  charts.surface.set(1, { x: S.path.w, y: S.path.b, z: S.path.c.map((c) => c * 1.01 + 1e-3) });
+  charts.surface.set(1, { x: S.path.w, y: S.path.b, z: S.path.cost.map((c) => c * 1.01 + 1e-3) });
   if (w == null || b == null) return;
   const c = f.loss.train;
   charts.contour.set(4, { x: [w], y: [b] });

@@ -401,14 +401,6 @@ function relabel() {
   S.dirty.inspect = true;
 }
 
-function reorderGroups() {
-  // Features belong right after the data, the view settings last.
-  const root = $("controls");
-  root.querySelector(".group-data")?.after(...[root.querySelector(".group-features")].filter(Boolean));
-  const view = root.querySelector(".group-view");
-  if (view) root.append(view);
-}
-
 function mountToggles() {
   const q = new URLSearchParams(location.search);
   const bind = (id, key, prop, onChange) => {
@@ -438,7 +430,6 @@ startLab({
   mount(c) {
     ctx = c;
     t = c.i18n.t;
-    reorderGroups();
     mountToggles();
     mountCharts();
     new ResizeObserver(() => buildNetwork()).observe($("network"));

@@ -5,10 +5,9 @@
 
 import { startLab } from "../lib/page.js";
 import { list, rows } from "../lib/arrays.js";
-import { COLORS, Chart, Series, baseLayout, num } from "../lib/charts.js";
+import { COLORS, Chart, Series, appendPath, baseLayout, num } from "../lib/charts.js";
 
 const NOTES_EPOCHS = 300; // the notes' horizon (engine NOTES_EPOCHS)
-const MAX_PATH = 6000;
 const RUNS = {
   quadratic: { color: COLORS.vermillion, dash: "dash", symbol: "square" },
   cross_entropy: { color: COLORS.blue, dash: "solid", symbol: "circle" },
@@ -154,16 +153,6 @@ function onFrame(f) {
   }
 }
 
-function appendPath(path, p) {
-  if (!p) return;
-  const start = path.w.length ? 1 : 0; // each path repeats the last frame's point
-  for (let i = start; i < p.w.length; i++) {
-    if (p.w[i] == null || p.b[i] == null) continue;
-    path.w.push(p.w[i]);
-    path.b.push(p.b[i]);
-  }
-  if (path.w.length > MAX_PATH) for (const k of ["w", "b"]) path[k] = path[k].filter((_, i) => i % 2 === 0);
-}
 
 function reset() {
   for (const name of NAMES) S.runs[name] = fresh();
@@ -338,25 +327,6 @@ function relabel() {
   ctx.markDirty();
 }
 
-/** Controls in reading order (the boot schema arrives with its keys sorted). */
-function orderControls(names) {
-  for (const name of names) {
-    const row = document.querySelector(`#controls .ctl-${name}`);
-    row?.parentElement.append(row);
-  }
-}
-
-/**
- * A lesson button always starts its lesson over. The shared wiring sends the preset's
- * params; when they are already in force that changes nothing, so ask for a reset too.
- */
-function restartSamePreset(presets) {
-  document.querySelectorAll("#presets .preset").forEach((btn) => btn.addEventListener("click", () => {
-    const p = presets[btn.dataset.preset], now = ctx.params();
-    if (p && Object.entries(p).every(([k, v]) => now[k] === v)) ctx.send("reset");
-  }));
-}
-
 function paramsChanged(p) {
   S.params = p;
   drawTable(p);
@@ -378,8 +348,6 @@ startLab({
     mountSigmoid();
     mountSurfaces();
     applyLang();
-    orderControls(["x", "y", "lr", "costs", "w0", "b0"]);
-    restartSamePreset(JSON.parse($("boot").textContent).presets ?? {});
   },
   on: { data: onData, surface: onSurface, frame: onFrame },
   paramsChanged,

@@ -99,6 +99,23 @@ export class Series {
   }
 }
 
+/**
+ * Append a frame's descent path to `path` ({key: []}). Each frame's path repeats the
+ * previous frame's last point; points with a missing value (a diverged run) are skipped.
+ * Long paths lose every other old point, never the newest.
+ */
+export function appendPath(path, p, keys = ["w", "b"], max = 6000) {
+  if (!p) return;
+  const start = path[keys[0]].length ? 1 : 0;
+  for (let i = start; i < p[keys[0]].length; i++) {
+    if (keys.some((k) => p[k][i] == null)) continue;
+    for (const k of keys) path[k].push(p[k][i]);
+  }
+  if (path[keys[0]].length > max) {
+    for (const k of keys) path[k] = path[k].filter((_, i, a) => i % 2 === 0 || i === a.length - 1);
+  }
+}
+
 /** Format a number for the live formulas: fixed for ordinary sizes, else exponent. */
 export function num(v, digits = 3) {
   if (v === null || v === undefined || !Number.isFinite(v)) return "—";

@@ -11,7 +11,7 @@
 import { createI18n, translate } from "./i18n.js";
 import { buildControls } from "./controls.js";
 import { LabSession } from "./session.js";
-import { queryFor, readQuery, writeQuery } from "./url_state.js";
+import { queryFor, readQuery, same as sameValue, writeQuery } from "./url_state.js";
 
 const GROUP_ORDER = ["player", "data", "features", "network", "model", "training", "regularization", "start", "view"];
 const $ = (id) => document.getElementById(id);
@@ -149,7 +149,7 @@ export function startLab(view) {
   });
   buildPresets(boot.presets, i18n, (p) => {
     // a lesson button always (re)starts its lesson, even when its params are in force
-    const same = Object.entries(p).every(([k, v]) => state.params[k] === v);
+    const same = Object.entries(p).every(([k, v]) => sameValue(state.params[k], v));
     send(same ? "reset" : "configure", same ? {} : { params: p });
   });
   $("lang-toggle").addEventListener("click", () => {

@@ -10,7 +10,8 @@ function encodeValue(v) {
   return Array.isArray(v) ? v.join(",") : String(v);
 }
 
-function same(a, b) {
+/** Equal as the URL would write them (lists compare by their items). */
+export function same(a, b) {
   return encodeValue(a) === encodeValue(b);
 }
 
