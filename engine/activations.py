@@ -29,14 +29,19 @@ class Activation:
     df: Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
+def sigmoid(z: np.ndarray | float) -> np.ndarray:
     """σ(z) = 1 / (1 + e^(−z)), stable for any z.
 
     ``e^(−z)`` overflows for very negative z; with ``e = e^(−|z|) ∈ (0, 1]``,
     σ(z) = 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0, so nothing overflows.
     """
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)  # type: ignore[no-any-return]
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+def softplus(z: np.ndarray | float) -> np.ndarray:
+    """ln(1 + e^z) = max(z, 0) + ln(1 + e^(−|z|)), finite for any z; −ln σ(z) = softplus(−z)."""
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
 
 
 def _sigmoid_df(z: np.ndarray, a: np.ndarray) -> np.ndarray:

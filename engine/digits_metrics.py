@@ -14,8 +14,6 @@ import numpy as np
 from engine.losses import LOSSES
 from engine.nn import MLP
 
-CROSS_ENTROPY = LOSSES["softmax_ce"]
-
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -44,8 +42,8 @@ def evaluate(
     Z_test = logits32(net, test[0])  # (n_test, k)
     test_pred = Z_test.argmax(axis=1)
     return Evaluation(
-        train_loss=CROSS_ENTROPY.value(Z_train, train[1]),
-        test_loss=CROSS_ENTROPY.value(Z_test, test[1]),
+        train_loss=LOSSES["softmax_ce"].value(Z_train, train[1]),
+        test_loss=LOSSES["softmax_ce"].value(Z_test, test[1]),
         train_accuracy=float(np.mean(Z_train.argmax(axis=1) == train[1])),
         test_accuracy=float(np.mean(test_pred == test[1])),
         test_pred=test_pred,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Generic, TypeVar
 
 Message = dict[str, Any]
+BLOWUP = 1e8  # a parameter past this in size (or not finite) means the run diverged
 
 
 class Effect(enum.Enum):

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.activations import sigmoid
+from engine.activations import sigmoid, softplus
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def bce_value(Z: np.ndarray, Y: np.ndarray) -> float:
     (clipping ŷ would cap it and flatten the gradient instead).
     """
     y = _col(Y, Z)
-    per = np.maximum(Z, 0.0) - y * Z + np.log1p(np.exp(-np.abs(Z)))  # (m, 1)
+    per = softplus(Z) - y * Z  # (m, 1)
     return float(per.mean())
 
 

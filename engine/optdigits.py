@@ -16,7 +16,6 @@ import numpy as np
 
 N_SAMPLES = 1797
 N_PIXELS = 64  # 8 × 8, row-major
-SIDE = 8
 LEVELS = 17  # grey levels 0..16
 N_CLASSES = 10
 RESOURCE = "data/optdigits.csv.gz"

@@ -7,6 +7,8 @@ per-sample gradients exactly as the notes write them:
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,6 +101,14 @@ class Window:
             b_lo=max(-limit, b_lo - (mb if b < self.b_lo else 0)),
             b_hi=min(limit, b_hi + (mb if b > self.b_hi else 0)),
         )
+
+    def holding(self, points: Iterable[tuple[float, float]]) -> Window:
+        """This window, widened as needed to hold every finite (w, b) of ``points``."""
+        window = self
+        for w, b in points:
+            if math.isfinite(w) and math.isfinite(b) and not window.contains(w, b):
+                window = window.widened(w, b)
+        return window
 
     def grid(self, size: int) -> tuple[np.ndarray, np.ndarray]:
         """``size`` evenly spaced values of w and of b across the window."""

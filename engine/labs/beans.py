@@ -16,13 +16,12 @@ import numpy as np
 from annotated_types import Ge, Gt, Le
 
 from engine import datasets
-from engine.lab import Effect, Lab, Message, Ui
+from engine.lab import BLOWUP, Effect, Lab, Message, Ui
 from engine.regression import NOTES_WINDOW, Moments, batch_grad
 from engine.trail import Trail
 
 Method = Literal["sgd", "minibatch", "batch", "fixed_step"]
 SURFACE_SIZE = 61  # grid points per axis of the cost surface
-BLOWUP = 1e8  # |w| or |b| past this (or not finite) means the run diverged
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,7 @@ class Beans(Lab[BeansParams]):
         self.last: dict[str, Any] | None = None
         self.trail = Trail(self.w, self.b)
         self._diverged = False
-        self._fit_window(self.w, self.b, *self.optimum)
+        self._fit_window((self.w, self.b), self.optimum)
 
     @property
     def diverged(self) -> bool:
@@ -125,7 +124,7 @@ class Beans(Lab[BeansParams]):
             self._update()
             done += 1
         if done and not self._diverged:
-            self._fit_window(self.w, self.b)
+            self._fit_window((self.w, self.b))
         return done
 
     def _epoch_order(self) -> np.ndarray:
@@ -168,12 +167,9 @@ class Beans(Lab[BeansParams]):
         if not (abs(self.w) < BLOWUP and abs(self.b) < BLOWUP):
             self._diverged = True
 
-    def _fit_window(self, *point: float) -> None:
-        """Widen the surface's window to hold the given (w, b) pairs; resend if it grew."""
-        window = self.window
-        for w, b in zip(point[::2], point[1::2], strict=True):
-            if np.isfinite(w) and np.isfinite(b) and not window.contains(w, b):
-                window = window.widened(w, b)
+    def _fit_window(self, *points: tuple[float, float]) -> None:
+        """Widen the surface's window to hold the given (w, b) points; resend if it grew."""
+        window = self.window.holding(points)
         if window != self.window:
             self.window = window
             self.post(self._surface())

@@ -26,13 +26,12 @@ from annotated_types import Ge, Gt, Le, Len, Lt
 from engine import optdigits, optimizers
 from engine.digits_metrics import Evaluation, confusion, evaluate
 from engine.digits_split import MAX_TRAIN, gallery, split
-from engine.lab import Effect, Lab, Message, OpError, Ui
+from engine.lab import BLOWUP, Effect, Lab, Message, OpError, Ui
 from engine.losses import LOSSES
 from engine.nn import MLP
 
 DETAIL_EVERY = 15  # frames between detail frames: 2 per second at 30 frames/s
 MAX_UNIT_IMAGES = 32  # first-layer units a detail frame shows for the MLP
-BLOWUP = 1e8  # a parameter past this (or not finite) means the run diverged
 SCALE = 1.0 / (optdigits.LEVELS - 1)  # grey level 0..16 → [0, 1]
 LOSS = LOSSES["softmax_ce"]
 
@@ -221,7 +220,7 @@ class Digits(Lab[DigitsParams]):
         self.optimizer.step({"theta": net.theta}, {"theta": net.dtheta}, self.rate)
         self.steps += 1
         self.samples += len(idx)
-        if not np.all(np.abs(net.theta) < BLOWUP):  # also catches NaN and inf
+        if not (net.theta.min() > -BLOWUP and net.theta.max() < BLOWUP):  # False for NaN too
             self._diverged = True
 
     # -- model outputs -------------------------------------------------------

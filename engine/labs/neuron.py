@@ -19,7 +19,8 @@ from typing import Annotated, Literal
 import numpy as np
 from annotated_types import Ge, Gt, Le
 
-from engine.lab import Lab, Message, Ui
+from engine.activations import sigmoid, softplus
+from engine.lab import BLOWUP, Lab, Message, Ui
 from engine.regression import Window
 from engine.trail import Trail
 
@@ -28,8 +29,6 @@ CostName = Literal["quadratic", "cross_entropy"]
 Costs = Literal["both", "quadratic", "cross_entropy"]
 
 SURFACE_SIZE = 61  # grid points per axis of each cost surface
-BLOWUP = 1e8  # |w| or |b| past this (or not finite) means the run diverged
-NOTES_EPOCHS = 300  # how long the notes train; the engine itself never stops
 
 # Both presets' 300-epoch paths stay inside (lowest point: cross-entropy from
 # the gentle start, near (−2.37, −2.07)), and with x = 1 the quadratic cost's
@@ -46,21 +45,10 @@ PRESETS: dict[str, dict[str, float]] = {
 # -- the neuron's math: value next to derivative ------------------------------
 
 
-def sigmoid(z: Array) -> Array:
-    """σ(z) = 1 / (1 + e^−z), from e^−|z| so that no exponential overflows."""
-    e = np.exp(-np.abs(z))
-    return np.where(np.asarray(z) >= 0, 1 / (1 + e), e / (1 + e))
-
-
 def sigmoid_prime(z: Array) -> Array:
     """σ′(z) = σ(z)·(1 − σ(z)) = e^−|z| / (1 + e^−|z|)², exact even where σ rounds to 1."""
     e = np.exp(-np.abs(z))
     return np.asarray(e / (1 + e) ** 2)
-
-
-def softplus(z: Array) -> Array:
-    """ln(1 + e^z) = max(z, 0) + ln(1 + e^−|z|); note −ln σ(z) = softplus(−z)."""
-    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
 
 
 def quadratic_cost(z: Array, y: float) -> Array:
@@ -74,12 +62,13 @@ def quadratic_delta(z: Array, y: float) -> Array:
 
 
 def cross_entropy_cost(z: Array, y: float) -> Array:
-    """C = −[y ln a + (1 − y) ln(1 − a)] = y·softplus(−z) + (1 − y)·softplus(z).
+    """C = −[y ln a + (1 − y) ln(1 − a)] = softplus(z) − y·z.
 
-    Computed from z: ln a = −softplus(−z) and ln(1 − a) = −softplus(z) stay
-    finite and exact where a itself rounds to 0 or 1.
+    Computed from z (ln a = −softplus(−z), ln(1 − a) = −softplus(z)), so it stays
+    finite and exact where a itself rounds to 0 or 1; the same formula as the
+    circles lab's binary cross-entropy.
     """
-    return y * softplus(-z) + (1 - y) * softplus(z)
+    return softplus(z) - y * z
 
 
 def cross_entropy_delta(z: Array, y: float) -> Array:
@@ -222,10 +211,7 @@ class Neuron(Lab[NeuronParams]):
 
     def _fit_window(self) -> None:
         """Widen the surfaces' window to hold every run's point; resend them if it grew."""
-        window = self.window
-        for run in self.runs:
-            if not window.contains(run.w, run.b):
-                window = window.widened(run.w, run.b)
+        window = self.window.holding((run.w, run.b) for run in self.runs)
         if window != self.window:
             self.window = window
             for surface in self._surfaces():

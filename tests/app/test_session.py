@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 import numpy as np
 import pytest
@@ -211,7 +212,7 @@ def test_the_frame_that_diverged_arrives_before_play_stops(client: TestClient) -
         opening(ws, 4)
         ws.send_json({"op": "play"})
         assert recv_until(ws, "state")["running"] is True
-        seen = []
+        seen: list[dict[str, Any]] = []
         while not seen or seen[-1]["type"] != "state":
             seen.append(ws.receive_json())
     frames = [m for m in seen if m["type"] == "frame"]

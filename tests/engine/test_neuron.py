@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from engine.activations import sigmoid
 from engine.lab import Effect
 from engine.labs import registry
 from engine.labs.neuron import (
@@ -18,7 +19,6 @@ from engine.labs.neuron import (
     NeuronParams,
     cross_entropy_cost,
     cross_entropy_delta,
-    sigmoid,
     sigmoid_prime,
 )
 
