@@ -13,13 +13,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 10001 app
 WORKDIR /app
 
-# Dependencies first, so a code change does not reinstall them.
-COPY pyproject.toml README.md ./
+# Dependencies first (read from pyproject.toml), so a code change does not reinstall them.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
+    && pip install --no-cache-dir -r requirements.txt
+# The app runs from this folder: static/ and templates/ sit beside the code.
 COPY app ./app
 COPY engine ./engine
 COPY static ./static
 COPY templates ./templates
-RUN pip install --no-cache-dir . && python -c "import app.main"
+RUN python -c "import app.main"
 
 USER app
 EXPOSE 8000

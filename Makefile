@@ -47,6 +47,7 @@ test: lint typecheck pytest  ## ruff, mypy and every test, browser tests include
 bench: $(VENV)/.run-deps
 	$(PY) -m bench.engine
 	$(PY) -m bench.stream
+	$(PY) -m bench.circles
 	$(PY) -m bench.digits
 
 clean:

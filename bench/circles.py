@@ -12,11 +12,6 @@ BLAS, as on a classroom server with one core per session.
 
 from __future__ import annotations
 
-import os
-
-os.environ["OPENBLAS_NUM_THREADS"] = "1"  # before NumPy loads its BLAS
-os.environ["OMP_NUM_THREADS"] = "1"
-
 import argparse
 import time
 from dataclasses import replace

@@ -7,10 +7,7 @@ examples per second, and bytes per frame as the client receives them.
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
-
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the server runs (app/__main__.py)
 
 from app.protocol import encode
 from engine.labs.digits import Digits, DigitsParams

@@ -3,7 +3,7 @@
 
 import { startLab } from "../lib/page.js";
 import { list, rows, unpack } from "../lib/arrays.js";
-import { COLORS, Chart, Series, appendPath, baseLayout, num } from "../lib/charts.js";
+import { COLORS, Chart, Series, appendPath, baseLayout, num, paren } from "../lib/charts.js";
 
 const MAX_PATH = 6000;
 const BOWL = [[0, "#fbfbf4"], [0.2, "#e4eef8"], [0.45, "#a6cbe3"], [0.75, "#4a90c4"], [1, "#0b4f8a"]];
@@ -188,10 +188,9 @@ function drawRule(f) {
     out.push(row("∂C/∂w =", `2·mean((${withB ? "wx+b" : "wx"}−y)·x) = <b>${gw}</b>`));
     if (withB) out.push(row("∂C/∂b =", `2·mean(wx+b−y) = <b>${gb}</b>`));
   }
-  const paren = (v) => (v < 0 ? `(${num(v, 4)})` : num(v, 4));
   const step = (name, g, from, to) => u.method === "fixed_step"
-    ? row(`${name} ←`, `${num(from, 4)} − ${u.step_size} × sign(${paren(g)}) = <b>${num(to, 4)}</b>`)
-    : row(`${name} ←`, `${num(from, 4)} − ${u.lr} × ${paren(g)} = <b>${num(to, 4)}</b>`);
+    ? row(`${name} ←`, `${num(from, 4)} − ${u.step_size} × sign(${paren(g, 4)}) = <b>${num(to, 4)}</b>`)
+    : row(`${name} ←`, `${num(from, 4)} − ${u.lr} × ${paren(g, 4)} = <b>${num(to, 4)}</b>`);
   if (u.method === "fixed_step") out.push(`<p class="muted">${t("rule.fixed", { s: u.step_size })}</p>`);
   else out.push(`<p class="muted">w ← w − α·∂C/∂w${withB ? ", b ← b − α·∂C/∂b" : ""}</p>`);
   out.push(step("w", u.grad.w, u.from.w, u.to.w));

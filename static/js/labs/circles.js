@@ -91,16 +91,15 @@ function addPoint(e) {
 }
 
 function onData(msg) {
-  const split = (part, from, to) => {
-    const xy = rows(part.x).slice(from, to), y = list(part.y).slice(from, to);
-    return [0, 1].map((c) => {
-      const keep = xy.filter((_, i) => y[i] === c);
-      return { x: keep.map((p) => p[0]), y: keep.map((p) => p[1]) };
-    });
-  };
-  const n = list(msg.train.y).length, k = msg.added ?? 0;
-  S.data = { train: split(msg.train, 0, n - k), test: split(msg.test, 0, undefined) };
-  const xy = rows(msg.train.x).slice(n - k), y = list(msg.train.y).slice(n - k);
+  // decode each array once; the last `added` training points came from clicks
+  const byClass = (xy, y) => [0, 1].map((c) => {
+    const keep = xy.filter((_, i) => y[i] === c);
+    return { x: keep.map((p) => p[0]), y: keep.map((p) => p[1]) };
+  });
+  const trainX = rows(msg.train.x), trainY = list(msg.train.y), k = msg.added ?? 0, n = trainY.length;
+  S.data = { train: byClass(trainX.slice(0, n - k), trainY.slice(0, n - k)),
+    test: byClass(rows(msg.test.x), list(msg.test.y)) };
+  const xy = trainX.slice(n - k), y = trainY.slice(n - k);
   S.data.added = { x: xy.map((p) => p[0]), y: xy.map((p) => p[1]),
     symbol: y.map((c) => SYMBOL[c]), color: y.map((c) => CLASS_COLOR[c]) };
   $("added").textContent = k;

@@ -5,7 +5,7 @@
 
 import { startLab } from "../lib/page.js";
 import { list, rows } from "../lib/arrays.js";
-import { COLORS, Chart, Series, appendPath, baseLayout, num } from "../lib/charts.js";
+import { COLORS, Chart, Series, appendPath, baseLayout, num, paren } from "../lib/charts.js";
 
 const NOTES_EPOCHS = 300; // the notes' horizon (engine NOTES_EPOCHS)
 const RUNS = {
@@ -235,7 +235,7 @@ function drawSigmoid(f) {
   charts.sigmoid.set(2, { x: [run.z - d, run.z + d], y: [run.a - s * d, run.a + s * d] });
   // The slope as a number, in the top-left corner the curve never reaches.
   const who = t(`run.${f.runs.quadratic ? "quadratic" : "cross_entropy"}`);
-  charts.sigmoid.set(5, { x: [-0.96 * S.zSpan], y: [1.05], text: [t("note.slope", { run: who, value: fmt(s, 4) })] });
+  charts.sigmoid.set(5, { x: [-0.96 * S.zSpan], y: [1.05], text: [t("note.slope", { run: who, value: num(s, 4) })] });
 }
 
 function drawSurfaces(f) {
@@ -263,11 +263,6 @@ function surfaceLabel(name, running) {
 
 // -- the live gradient formulas ------------------------------------------------------
 
-const SUPER = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
-/** num() with a superscript exponent (8.33×10⁻⁴): shorter, and reads as math. */
-const fmt = (v, d = 3) => num(v, d).replace(/^-/, "−")
-  .replace(/×10\^(-?\d+)/, (_, e) => `×10${[...e].map((c) => SUPER[c]).join("")}`);
-const paren = (v, d = 3) => (v < 0 ? `(${fmt(v, d)})` : fmt(v, d));
 const eq = (html, cls = "") => `<div class="eq ${cls}">${html}</div>`;
 
 function swatch(name) {
@@ -279,16 +274,16 @@ function runBlock(name, run) {
   const head = `<h3>${swatch(name)}<span>${t(`run.${name}`)}</span> <span class="cost-def">${t(`grad.def.${name}`)}</span></h3>`;
   if (!run) return `<div class="run run-${name}">${head}<p class="off">${t("note.not_running")}</p></div>`;
   const { x, y } = S.sample, err = run.a - y;
-  const state = `<div class="state">z = w·x + b = ${fmt(run.z)} · a = σ(z) = ${fmt(run.a, 4)} · C = ${fmt(run.cost, 4)}</div>`;
+  const state = `<div class="state">z = w·x + b = ${num(run.z)} · a = σ(z) = ${num(run.a, 4)} · C = ${num(run.cost, 4)}</div>`;
   const lines = name === "quadratic" ? [
     eq(`∂C/∂w = (a − y)·σ′(z)·x`),
-    eq(`= ${paren(err)} × <span class="culprit">${fmt(run.sigma_prime, 4)}</span> × ${paren(x, 2)} = <b>${fmt(run.grad.w, 4)}</b>`, "cont"),
-    eq(`∂C/∂b = (a − y)·σ′(z) = <b>${fmt(run.grad.b, 4)}</b>`),
+    eq(`= ${paren(err)} × <span class="culprit">${num(run.sigma_prime, 4)}</span> × ${paren(x, 2)} = <b>${num(run.grad.w, 4)}</b>`, "cont"),
+    eq(`∂C/∂b = (a − y)·σ′(z) = <b>${num(run.grad.b, 4)}</b>`),
   ] : [
-    eq(`∂C/∂w = x·(a − y) = ${paren(x, 2)} × ${paren(err)} = <b>${fmt(run.grad.w, 4)}</b>`),
-    eq(`∂C/∂b = a − y = <b>${fmt(run.grad.b, 4)}</b>`),
+    eq(`∂C/∂w = x·(a − y) = ${paren(x, 2)} × ${paren(err)} = <b>${num(run.grad.w, 4)}</b>`),
+    eq(`∂C/∂b = a − y = <b>${num(run.grad.b, 4)}</b>`),
   ];
-  lines.push(eq(`Δw = −η·∂C/∂w = <b>${fmt(-ctx.params().lr * run.grad.w, 4)}</b>`));
+  lines.push(eq(`Δw = −η·∂C/∂w = <b>${num(-ctx.params().lr * run.grad.w, 4)}</b>`));
   return `<div class="run run-${name}">${head}${state}${lines.join("")}</div>`;
 }
 

@@ -21,6 +21,9 @@ const CONFIG = {
   toImageButtonOptions: { format: "png", scale: 2 },
 };
 
+const AXIS = { zeroline: false, gridcolor: "#eceef2", automargin: true };
+
+/** The shared look; `extra` overrides it, and its axes add to the default axis style. */
 export function baseLayout(extra = {}) {
   return {
     margin: { l: 52, r: 14, t: 8, b: 42 },
@@ -30,9 +33,9 @@ export function baseLayout(extra = {}) {
     showlegend: false,
     hovermode: "closest",
     uirevision: "keep", // keep the learner's zoom and rotation across updates
-    xaxis: { zeroline: false, gridcolor: "#eceef2", automargin: true },
-    yaxis: { zeroline: false, gridcolor: "#eceef2", automargin: true },
     ...extra,
+    xaxis: { ...AXIS, ...extra.xaxis },
+    yaxis: { ...AXIS, ...extra.yaxis },
   };
 }
 
@@ -116,10 +119,19 @@ export function appendPath(path, p, keys = ["w", "b"], max = 6000) {
   }
 }
 
-/** Format a number for the live formulas: fixed for ordinary sizes, else exponent. */
+const SUPER = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+
+/** A number for the live formulas: fixed for ordinary sizes, else 8.33×10⁻⁴; a true minus. */
 export function num(v, digits = 3) {
   if (v === null || v === undefined || !Number.isFinite(v)) return "—";
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2).replace("e", "×10^");
-  return v.toFixed(digits).replace("-", "−");
+  const text = a !== 0 && (a < 1e-3 || a >= 1e5)
+    ? v.toExponential(2).replace(/e\+?(-?\d+)/, (_, e) => `×10${[...e].map((c) => SUPER[c]).join("")}`)
+    : v.toFixed(digits);
+  return text.replace(/^-/, "−");
+}
+
+/** num() in parentheses when negative, for a term in a product: 0.3 × (−0.05). */
+export function paren(v, digits = 3) {
+  return v < 0 ? `(${num(v, digits)})` : num(v, digits);
 }
