@@ -15,8 +15,10 @@ from __future__ import annotations
 import enum
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, Generic, TypeVar
+
+from engine.runlog import RunLog
 
 Message = dict[str, Any]
 BLOWUP = 1e8  # a parameter past this in size (or not finite) means the run diverged
@@ -76,12 +78,15 @@ class Lab(ABC, Generic[P]):
     reset_fields: ClassVar[frozenset[str]] = frozenset()  # restart the model
     default_speed: ClassVar[float] = 1.0  # steps per frame while playing
     ops: ClassVar[dict[str, tuple[type[Any], Callable[[Any, Any], Message]]]] = {}
+    logged_ops: ClassVar[frozenset[str]] = frozenset()  # ops that change what training does
+    steps: int  # updates since the last reset
 
     def __init__(self, params: P) -> None:
         self.params = params
         self._outbox: list[Message] = []
         self.make_data()
         self.reset()
+        self._start_log()
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -96,12 +101,35 @@ class Lab(ABC, Generic[P]):
         if changed & self.data_fields:
             self.make_data()
             self.reset()
+            self._start_log()
             return Effect.DATA
         if changed & self.reset_fields:
             self.reset()
+            self._start_log()
             return Effect.RESET
         self.on_live_change(changed)
+        self.log.change(self.steps, {name: getattr(params, name) for name in sorted(changed)})
         return Effect.LIVE
+
+    def restart(self) -> None:
+        """The ``reset`` op: the model starts over, and so does the record of the run."""
+        self.reset()
+        self._start_log()
+
+    def call_op(self, name: str, args: Any) -> Message:
+        """Carry out a lab op (args already validated); log it if it changes training."""
+        _, handler = self.ops[name]
+        reply = handler(self, args)
+        if name in self.logged_ops:
+            self.log.op(self.steps, name, asdict(args))
+        return reply
+
+    def carried_ops(self) -> list[tuple[str, dict[str, Any]]]:
+        """Logged ops whose effect outlives a reset, as ops that rebuild it at step 0."""
+        return []
+
+    def _start_log(self) -> None:
+        self.log = RunLog.start(asdict(self.params), self.carried_ops())  # type: ignore[call-overload]
 
     def on_live_change(self, changed: set[str]) -> None:
         """Hook for params that need bookkeeping when changed live (e.g. optimizer)."""

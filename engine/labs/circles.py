@@ -165,7 +165,7 @@ class Circles(Lab[CirclesParams]):
         self.F_train, self.F_test = expand(self.X_train, names), expand(self.X_test, names)
         self.Y_train = self.y_train.astype(np.float64)[:, None]  # (m, 1)
         self.Y_test = self.y_test.astype(np.float64)[:, None]
-        self.batches = Batches(self.F_train, self.Y_train, self.train_rng)
+        self._batches: Batches | None = None  # drawn when first needed: see ``batches``
         self._grid: tuple[Grid, tuple[str, ...], np.ndarray] | None = None
 
     def on_live_change(self, changed: set[str]) -> None:
@@ -173,18 +173,29 @@ class Circles(Lab[CirclesParams]):
             self.opt = make(self.params.optimizer)  # a new method starts with fresh state
 
     @property
+    def batches(self) -> Batches:
+        """The epoch order over the training set, drawn from ``train_rng`` at the first update.
+
+        Lazily, so that a reset with added points and its exported replay (a reset,
+        then the points added again at step 0) draw the same orders.
+        """
+        if self._batches is None:
+            self._batches = Batches(self.F_train, self.Y_train, self.train_rng)
+        return self._batches
+
+    @property
     def diverged(self) -> bool:
         return self._diverged
 
     def step(self, n: int) -> int:
         """Up to ``n`` mini-batch updates; the loss is not computed here but in ``frame``."""
-        p, net, batches, rng = self.params, self.net, self.batches, self.train_rng
+        p, net, rng = self.params, self.net, self.train_rng
         grad, opt, lr, size = LOSSES[p.loss].grad, self.opt, p.lr, p.batch_size
         theta, dtheta = {"theta": net.theta}, {"theta": net.dtheta}
         done = 0
         with np.errstate(all="ignore"):  # a blow-up is reported as divergence, not warnings
             while done < n and not self._diverged:
-                Fb, Yb = batches.next(size)
+                Fb, Yb = self.batches.next(size)
                 Z = net.forward(Fb, train=p.dropout > 0, dropout=p.dropout, rng=rng)
                 net.backward(grad(Z, Yb), p.l1, p.l2)
                 opt.step(theta, dtheta, lr)
@@ -276,6 +287,11 @@ class Circles(Lab[CirclesParams]):
         self.added.clear()
         return self._points_changed()
 
+    def carried_ops(self) -> list[tuple[str, dict[str, Any]]]:
+        """Added points stay through a reset: a replay adds them again at step 0."""
+        return [("add_point", {"x1": x1, "x2": x2, "label": int(label)})
+                for x1, x2, label in self.added]  # fmt: skip
+
     def _points_changed(self) -> Message:
         self._join_added()
         self._featurize()  # a fresh epoch over the new training set; the model goes on
@@ -288,6 +304,7 @@ class Circles(Lab[CirclesParams]):
         "add_point": (AddPointArgs, add_point),
         "clear_points": (NoArgs, clear_points),
     }
+    logged_ops = frozenset({"add_point", "clear_points"})
 
 
 _BASE: dict[str, Any] = {

@@ -1,0 +1,326 @@
+"""Digits: softmax regression and deeper networks on handwritten digits (SEEDS.md section 4).
+
+The data: the UCI optical-recognition digits (Alpaydin and Kaynak, 1998; CC BY
+4.0), 1,797 images of 8×8 pixels at grey levels 0..16 with their labels 0..9,
+carried inside this script. Pixels are scaled to [0, 1]. A seeded order that
+interleaves the classes gives a fixed test set (its first 397 digits) and a
+training set (the next ``train_size``).
+
+The model, one image per row of X (m × 64):
+
+    softmax regression:  Y = softmax(X·W + b)          W is 64 × 10
+    network ("mlp"):     A[l] = g(A[l−1]·W[l] + b[l]),  Y = softmax(A[L−1]·W[L] + b[L])
+
+with softmax(z)_j = e^(z_j) / Σ_k e^(z_k) and g = ReLU or sigmoid. The loss is
+the mean cross-entropy against the true labels, L = −(1/m) Σ_i log Y[i, y_i],
+plus (l2/2)·Σ W²; its gradient on the logits is (Y − onehot(y))/m, and
+backpropagation carries it down the layers. Each update takes a fresh
+mini-batch and moves every parameter θ against its gradient at the decaying
+rate α_k = lr·lr_decay^k (update k = 0, 1, …): θ ← θ − α_k·dθ (sgd), with
+momentum, or by Adam. Dropout, in training only, zeroes hidden units at random.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import itertools
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[np.floating[Any]]  # float64, or float32 where said
+Labels = npt.NDArray[np.int64]  # digits 0..9
+TEST_SIZE = 397  # the fixed test set; at most 1,400 digits are left for training
+BLOWUP = 1e8  # a parameter past this in size (or nan) means the run diverged
+
+# -- the data -------------------------------------------------------------------
+
+
+def load_digits() -> tuple[npt.NDArray[np.uint8], Labels]:
+    """All 1,797 images (1797, 64) as grey levels 0..16, row-major, and their labels.
+
+    The data is a gzipped CSV, one image a line: 64 pixels, then the label.
+    """
+    text = gzip.decompress(base64.b64decode(OPTDIGITS_CSV_GZ_B64)).decode("ascii")
+    table = np.loadtxt(text.splitlines(), delimiter=",", dtype=np.int64)  # (1797, 65)
+    return table[:, :64].astype(np.uint8), table[:, 64]
+
+
+def training_rows(y: Labels, train_size: int, seed: int) -> npt.NDArray[np.intp]:
+    """The rows of the training digits, drawn from the seed.
+
+    Each class's digits get the keys (r + u)/n_c, r a random rank within the
+    class and u uniform in [0, 1): sorting by key spreads every class evenly
+    along the order, so any prefix of it holds each digit in its share. The
+    first 397 are the test set, whatever ``train_size``; the training set follows.
+    """
+    rng = np.random.default_rng(seed)
+    key = np.empty(len(y))
+    for c in np.unique(y):
+        rows = np.flatnonzero(y == c)
+        key[rows] = (rng.permutation(len(rows)) + rng.random(len(rows))) / len(rows)
+    order = np.argsort(key, kind="stable")
+    return order[TEST_SIZE : TEST_SIZE + train_size]
+
+
+# -- the network ----------------------------------------------------------------
+
+
+def sigmoid(z: Array) -> Array:
+    """σ(z) = 1/(1 + e^(−z)), computed from e^(−|z|) so that nothing overflows."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+# Each activation g beside its derivative g′, written with z or with a = g(z).
+ACTIVATIONS: dict[str, tuple[Callable[[Array], Array], Callable[[Array, Array], Array]]] = {
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype)),
+    "sigmoid": (sigmoid, lambda z, a: a * (1.0 - a)),
+}
+
+
+class Network:
+    """Fully connected layers of widths ``sizes`` = [64, …, 10], ten logits out.
+
+    Every weight and bias lives in ONE flat vector ``theta``, and every
+    gradient in ``grad``; W[l], b[l], dW[l] and db[l] are views into them, so
+    an optimizer updates the whole network at once. Weights start random, He
+    normal N(0, 2/d_in) before a ReLU, Xavier normal N(0, 2/(d_in + d_out))
+    elsewhere; biases start at 0.
+    """
+
+    def __init__(self, sizes: list[int], activation: str, rng: np.random.Generator) -> None:
+        shapes = list(itertools.pairwise(sizes))
+        self.theta = np.zeros(sum(d_in * d_out + d_out for d_in, d_out in shapes))
+        self.grad = np.zeros_like(self.theta)
+        self.W: list[Array] = []
+        self.b: list[Array] = []
+        self.dW: list[Array] = []
+        self.db: list[Array] = []
+        at = 0
+        for d_in, d_out in shapes:
+            for values, grads, shape in (
+                (self.W, self.dW, (d_in, d_out)),
+                (self.b, self.db, (d_out,)),
+            ):
+                size = math.prod(shape)
+                values.append(self.theta[at : at + size].reshape(shape))
+                grads.append(self.grad[at : at + size].reshape(shape))
+                at += size
+        self.g, self.dg = ACTIVATIONS[activation]
+        for k, W in enumerate(self.W):
+            he = k < len(self.W) - 1 and activation == "relu"
+            var = 2.0 / W.shape[0] if he else 2.0 / (W.shape[0] + W.shape[1])
+            W[...] = rng.normal(0.0, np.sqrt(var), size=W.shape)
+        self.inputs: list[Array] = []  # the input A[l−1] of each layer, from forward
+        self.hidden: list[tuple[Array, Array, Array | None]] = []  # each hidden Z, g(Z), mask
+
+    def forward(self, X: Array, dropout: float, rng: np.random.Generator) -> Array:
+        """The logits Z[L] (m, 10) of images X (m, 64) in training; keeps what backward needs.
+
+        With dropout p > 0 each hidden activation is multiplied by
+        keep/(1 − p), keep ~ Bernoulli(1 − p): on average it is unchanged.
+        """
+        self.inputs, self.hidden = [], []
+        A = X
+        for W, b in zip(self.W[:-1], self.b[:-1], strict=True):
+            self.inputs.append(A)
+            Z = A @ W + b
+            H = self.g(Z)
+            mask = (
+                (rng.random(H.shape) >= dropout) * (1.0 / (1.0 - dropout)) if dropout > 0 else None
+            )
+            self.hidden.append((Z, H, mask))
+            A = H if mask is None else H * mask
+        self.inputs.append(A)
+        return A @ self.W[-1] + self.b[-1]
+
+    def backward(self, dZ: Array, l2: float) -> None:
+        """Fill ``grad`` with ∂(L + penalty)/∂θ, from dZ = ∂L/∂Z[L], going down the layers."""
+        for k in reversed(range(len(self.W))):
+            np.matmul(self.inputs[k].T, dZ, out=self.dW[k])  # dW[k] = A[k−1]ᵀ·dZ[k]
+            np.sum(dZ, axis=0, out=self.db[k])  # db[k] = Σ_rows dZ[k]
+            if k > 0:
+                dA = dZ @ self.W[k].T
+                Z, H, mask = self.hidden[k - 1]
+                if mask is not None:
+                    dA *= mask  # a dropped unit passes no gradient back
+                dZ = dA * self.dg(Z, H)
+            if l2:
+                self.dW[k] += l2 * self.W[k]  # ∂/∂W of (l2/2)·Σ W²
+
+    def logits32(self, X: Array) -> Array:
+        """The logits (m, 10) of float32 images X in float32, without dropout.
+
+        The playground measures its loss this way (half the work of float64;
+        the loss differs by about 1e−8), so this script does too.
+        """
+        A = X
+        for W, b in zip(self.W[:-1], self.b[:-1], strict=True):
+            A = self.g(A @ W.astype(np.float32) + b.astype(np.float32))
+        return A @ self.W[-1].astype(np.float32) + self.b[-1].astype(np.float32)
+
+
+# -- the loss -------------------------------------------------------------------
+
+
+def cross_entropy(Z: Array, y: Labels) -> float:
+    """−(1/m) Σ_i log softmax(z_i)[y_i], with log softmax(z) = s − log Σ e^s, s = z − max z.
+
+    Shifting by the row's maximum keeps e^s from overflowing.
+    """
+    S = Z - Z.max(axis=1, keepdims=True)
+    log_Y = S - np.log(np.exp(S).sum(axis=1, keepdims=True))
+    return float(-log_Y[np.arange(len(y)), y].mean())
+
+
+def cross_entropy_grad(Z: Array, y: Labels) -> Array:
+    """∂L/∂Z = (softmax(Z) − onehot(y))/m."""
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    G: Array = E / E.sum(axis=1, keepdims=True)  # softmax(Z)
+    G[np.arange(len(y)), y] -= 1.0
+    return G / len(y)
+
+
+# -- the optimizers -------------------------------------------------------------
+
+
+class SGD:
+    """Plain gradient descent: θ ← θ − α·dθ."""
+
+    def __init__(self, size: int) -> None:
+        """Nothing to remember between steps."""
+
+    def step(self, theta: Array, grad: Array, lr: float) -> None:
+        theta -= lr * grad
+
+
+class Momentum:
+    """Heavy-ball momentum: v ← β·v + dθ, θ ← θ − α·v, with β = 0.9."""
+
+    def __init__(self, size: int) -> None:
+        self.v = np.zeros(size)
+
+    def step(self, theta: Array, grad: Array, lr: float) -> None:
+        self.v = 0.9 * self.v + grad
+        theta -= lr * self.v
+
+
+class Adam:
+    """Adam: running means of dθ and dθ², bias-corrected (β1 = 0.9, β2 = 0.999, ε = 1e−8).
+
+    m ← β1·m + (1 − β1)·dθ,  s ← β2·s + (1 − β2)·dθ²,  θ ← θ − α·m̂/(√ŝ + ε)
+    with m̂ = m/(1 − β1^t), ŝ = s/(1 − β2^t) after t steps.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.m, self.s, self.t = np.zeros(size), np.zeros(size), 0
+
+    def step(self, theta: Array, grad: Array, lr: float) -> None:
+        self.t += 1
+        self.m = 0.9 * self.m + (1 - 0.9) * grad
+        self.s = 0.999 * self.s + (1 - 0.999) * (grad * grad)
+        # Both corrections folded into α and ε: α·m̂/(√ŝ + ε) = α_t·m/(√s + ε_t).
+        c2 = math.sqrt(1 - 0.999**self.t)
+        lr_t, eps_t = lr * c2 / (1 - 0.9**self.t), 1e-8 * c2
+        theta -= lr_t * (self.m / (np.sqrt(self.s) + eps_t))
+
+
+OPTIMIZERS: dict[str, type[SGD | Momentum | Adam]] = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "adam": Adam,
+}
+
+
+# -- training -------------------------------------------------------------------
+
+
+class Training:
+    """The lab's state: training digits, network, optimizer, epoch order and step count."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.p = p = dict(params)
+        images, labels = load_digits()
+        rows = training_rows(labels, p["train_size"], p["data_seed"])
+        self.X = images[rows].astype(np.float64) / 16.0  # (n, 64), pixels in [0, 1]
+        self.X32 = self.X.astype(np.float32)  # for measuring the loss
+        self.y = labels[rows]
+        hidden = list(p["hidden"]) if p["model"] == "mlp" else []
+        rng = np.random.default_rng([p["init_seed"], 0])
+        self.net = Network([64, *hidden, 10], p["activation"], rng)
+        if p["model"] == "softmax":
+            self.net.theta[...] = 0.0  # as in the notes: blank weights, uniform guesses
+        self.opt = OPTIMIZERS[p["optimizer"]](self.net.theta.size)
+        self.batch_rng = np.random.default_rng([p["init_seed"], 1])
+        self.dropout_rng = np.random.default_rng([p["init_seed"], 2])
+        self.order, self.cursor = self.batch_rng.permutation(len(self.y)), 0
+        self.steps, self.diverged = 0, False
+
+    def next_batch(self) -> npt.NDArray[np.intp]:
+        """The next ``batch_size`` rows, without repeats within an epoch.
+
+        A batch that runs past the end of the epoch's order continues into a
+        fresh random order, so every batch has the same size.
+        """
+        size = min(self.p["batch_size"], len(self.y))
+        rows = self.order[self.cursor : self.cursor + size]
+        self.cursor += size
+        if self.cursor >= len(self.order):
+            self.order = self.batch_rng.permutation(len(self.y))
+            self.cursor = size - len(rows)
+            rows = np.concatenate([rows, self.order[: self.cursor]])
+        return rows
+
+    def update(self) -> None:
+        """One mini-batch step at the decayed rate α_k = lr·lr_decay^k."""
+        p, net = self.p, self.net
+        rows = self.next_batch()
+        Z = net.forward(self.X[rows], p["dropout"], self.dropout_rng)
+        net.backward(cross_entropy_grad(Z, self.y[rows]), p["l2"])
+        self.opt.step(net.theta, net.grad, p["lr"] * p["lr_decay"] ** self.steps)
+        self.steps += 1
+        self.diverged = not (net.theta.min() > -BLOWUP and net.theta.max() < BLOWUP)
+
+    def change(self, kind: str, values: dict[str, Any]) -> None:
+        """New params while it trains (the digits lab logs no other changes)."""
+        if kind == "params":
+            self.p.update(values)
+            if "optimizer" in values:  # a new method starts from fresh state
+                self.opt = OPTIMIZERS[self.p["optimizer"]](self.net.theta.size)
+
+    def train_loss(self) -> float:
+        """The mean cross-entropy on every training digit (no penalty), in float32."""
+        return cross_entropy(self.net.logits32(self.X32), self.y)
+
+
+def run(
+    params: dict[str, Any], changes: list[tuple[int, str, dict[str, Any]]], steps: int
+) -> dict[str, Any]:
+    """Replay a run: ``steps`` updates, each change applied after exactly k updates.
+
+    Training stops early if a parameter blows up (past ±1e8, or nan), as in
+    the playground. Returns the updates done and the final training loss
+    (None if it is not a finite number).
+    """
+    with np.errstate(all="ignore"):  # a diverging run computes with inf and nan
+        lab = Training(params)
+        todo = list(changes)
+        while True:
+            while todo and todo[0][0] <= lab.steps:
+                _, kind, values = todo.pop(0)
+                lab.change(kind, values)
+            if lab.steps >= steps or lab.diverged:
+                break
+            lab.update()
+        loss = lab.train_loss()
+    return {"step": lab.steps, "loss": loss if math.isfinite(loss) else None}
+
+
+# -- the digits themselves ------------------------------------------------------
+
+OPTDIGITS_CSV_GZ_B64 = ""  # paste: data/optdigits.csv.gz

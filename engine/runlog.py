@@ -1,0 +1,56 @@
+"""The record of a run that an export replays: where it started and what changed since.
+
+A run starts at the last reset (or data change): ``params`` are the params in
+force then, with step 0. ``events`` are what the learner did while it trained,
+in order, as ``(k, kind, values)``: applied after ``k`` updates, where kind is
+``"params"`` (values: the params that changed, new values) or the name of a
+state-changing lab op (values: its arguments). ``history`` keeps the loss and
+metrics of the frames the learner saw, by step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Event = tuple[int, str, dict[str, Any]]
+MAX_HISTORY = 4000  # frames kept; past this every other one is dropped, keeping the shape
+
+
+def plain(value: Any) -> Any:
+    """A param value as JSON and a Python literal write it: tuples become lists."""
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    return value
+
+
+@dataclass
+class RunLog:
+    """Initial params, live changes and frame history of the current run."""
+
+    params: dict[str, Any]
+    events: list[Event] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, params: dict[str, Any], carried: list[tuple[str, dict[str, Any]]]) -> RunLog:
+        """A new run at step 0; ``carried`` ops (e.g. added points) outlive the restart."""
+        log = cls({k: plain(v) for k, v in params.items()})
+        log.events = [(0, kind, values) for kind, values in carried]
+        return log
+
+    def change(self, step: int, changed: dict[str, Any]) -> None:
+        if changed:
+            self.events.append((step, "params", {k: plain(v) for k, v in changed.items()}))
+
+    def op(self, step: int, name: str, args: dict[str, Any]) -> None:
+        self.events.append((step, name, {k: plain(v) for k, v in args.items()}))
+
+    def record(self, frame: dict[str, Any]) -> None:
+        """Keep a frame's step, loss and metrics (once per step)."""
+        step = frame["step"]
+        if self.history and self.history[-1]["step"] == step:
+            self.history.pop()  # the newest view of a step wins (a live change re-evaluates)
+        self.history.append({"step": step, "loss": frame["loss"], "metrics": frame["metrics"]})
+        if len(self.history) > MAX_HISTORY:
+            self.history = self.history[::2]

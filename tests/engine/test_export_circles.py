@@ -1,0 +1,236 @@
+"""Export → As Python, circles: the script replays a live session to the same state.
+
+The oracle is the live lab itself: a session with live changes, added and
+cleared points, resets and new data is exported, the script runs in a fresh
+interpreter that cannot import ``engine``, and its last line must give the
+lab's step count and exactly (``==``) the training loss of its frame. The many
+combinations of datasets, activations, losses and optimizers run the script
+body in-process; a few whole scripts run as subprocesses.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.export import circles as body
+from engine.export import python_script
+from engine.labs import registry
+from engine.labs.circles import AddPointArgs, Circles, CirclesParams, NoArgs
+
+ALL_FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2")
+
+
+def lab(**changes: Any) -> Circles:
+    return Circles(replace(CirclesParams(), **changes))
+
+
+def live(c: Circles, **changes: Any) -> None:
+    c.apply(replace(c.params, **changes))
+
+
+def add(c: Circles, x1: float, x2: float, label: int) -> None:
+    c.call_op("add_point", AddPointArgs(x1=x1, x2=x2, label=label))
+
+
+def expected(c: Circles) -> dict[str, Any]:
+    """What the export must print: the lab's step and its frame's training loss."""
+    return {"step": c.steps, "loss": c.frame()["loss"]["train"]}
+
+
+def strict_json(line: str) -> Any:
+    """Parse JSON as the spec has it: NaN and Infinity are not JSON."""
+
+    def refuse(name: str) -> Any:
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(line, parse_constant=refuse)
+
+
+def run_script(c: Circles, tmp_path: Path) -> dict[str, Any]:
+    """Export the lab, run the script in an isolated interpreter, parse its last line."""
+    name, source = python_script(c)
+    path = tmp_path / name
+    path.write_text(source, encoding="utf-8")
+    env = {"PATH": os.environ.get("PATH", ""), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-I", str(path)], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = strict_json(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def imports(tree: ast.Module) -> set[str]:
+    """The top-level packages a module imports."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def assignments(tree: ast.Module) -> dict[str, ast.expr]:
+    """Top-level ``NAME = value`` statements of a module: name → value node."""
+    return {
+        target.id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def replay(c: Circles) -> dict[str, Any]:
+    """The script body in this process, on the lab's record of the run."""
+    return body.run(c.log.params, c.log.events, c.steps)
+
+
+# -- whole scripts -------------------------------------------------------------------
+
+
+def test_script_replays_live_changes_and_points(tmp_path: Path) -> None:
+    c = lab()  # the notes' 2 → 25 → 50 → 50 → 25 → 1 network, Adam
+    c.step(8)
+    live(c, lr=0.02, batch_size=7)
+    c.step(9)
+    add(c, 0.5, -1.0, 0)
+    add(c, 1.5, 2.0, 1)  # two changes of the training set before the next update
+    c.step(6)
+    live(c, optimizer="momentum", loss="mse", l1=0.001, l2=0.01, dropout=0.2)
+    c.step(11)
+    c.call_op("clear_points", NoArgs())
+    c.step(4)
+    kinds = [kind for _, kind, _ in c.log.events]
+    assert kinds == ["params", "add_point", "add_point", "params", "clear_points"]
+    assert run_script(c, tmp_path) == expected(c) == replay(c)
+
+
+def test_a_reset_keeps_added_points_and_the_replay_adds_them_at_step_0(tmp_path: Path) -> None:
+    c = lab(n=100, hidden=(8, 8))
+    c.step(5)
+    add(c, 1.0, 2.0, 0)
+    add(c, -3.0, 0.5, 1)
+    c.step(7)
+    c.restart()  # the reset op: the model starts over, the points stay
+    assert c.log.events == [
+        (0, "add_point", {"x1": 1.0, "x2": 2.0, "label": 0}),
+        (0, "add_point", {"x1": -3.0, "x2": 0.5, "label": 1}),
+    ]
+    live(c, batch_size=9)  # at step 0, after the carried points
+    c.step(12)
+    live(c, lr=0.05)
+    add(c, 0.0, 0.0, 1)
+    c.step(13)
+    add(c, 2.0, -2.0, 0)  # after the last update: only the loss sees it
+    assert c.steps == 25 and c.log.events[2][:2] == (0, "params")
+    assert c.log.events[-1][0] == 25
+    assert run_script(c, tmp_path) == expected(c)
+
+
+def test_new_data_restarts_the_record(tmp_path: Path) -> None:
+    c = lab(n=120, hidden=(6,))
+    c.step(10)
+    add(c, 1.0, 1.0, 1)
+    live(c, lr=0.1)
+    live(c, dataset="spiral", noise=0.3)  # new data drops the added points
+    assert c.log.params["dataset"] == "spiral" and c.log.events == []
+    c.step(15)
+    live(c, optimizer="sgd", lr=0.3)
+    c.step(15)
+    assert run_script(c, tmp_path) == expected(c)
+
+
+def test_a_diverged_run_exports_valid_json(tmp_path: Path) -> None:
+    squares = ("x1^2", "x2^2", "x1x2")
+    c = lab(optimizer="sgd", lr=10.0, activation="linear", hidden=(16, 16), features=squares)
+    while c.step(5) == 5 and c.steps < 500:
+        pass
+    assert c.diverged and c.steps < 500
+    result = run_script(c, tmp_path)  # strict: a NaN would not parse
+    assert result == expected(c) == {"step": c.steps, "loss": None}
+
+
+def test_the_script_is_standalone_and_states_its_settings() -> None:
+    c = lab(n=50, hidden=(4,))
+    c.step(3)
+    live(c, lr=0.5)
+    c.step(2)
+    assert registry()["circles"] is Circles
+    name, source = python_script(c)
+    assert name == "circles_step5.py"
+    tree = ast.parse(source)
+    assert imports(tree) <= {
+        "__future__",
+        "collections",
+        "itertools",
+        "json",
+        "math",
+        "numpy",
+        "typing",
+    }
+    settings = assignments(tree)
+    assert ast.literal_eval(settings["PARAMS"]) == c.log.params
+    assert ast.literal_eval(settings["CHANGES"]) == [(3, "params", {"lr": 0.5})]
+    assert ast.literal_eval(settings["STEPS"]) == 5
+    first_def = next(n.lineno for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef))
+    assert all(settings[k].lineno < first_def for k in ("PARAMS", "CHANGES", "STEPS"))
+    assert "engine" not in source.replace("Descent Playground", "")
+
+
+# -- every dataset, feature, activation, loss and optimizer, in-process ------------------
+
+
+@pytest.mark.parametrize(
+    ("dataset", "activation"),
+    [
+        ("circles", "relu"),
+        ("xor", "tanh"),
+        ("gauss", "sigmoid"),
+        ("spiral", "linear"),
+        ("moons", "leaky_relu"),
+    ],
+)
+def test_datasets_features_and_activations(dataset: str, activation: str) -> None:
+    c = lab(dataset=dataset, noise=0.2, n=150, test_ratio=0.3, data_seed=7, init_seed=3,
+            features=ALL_FEATURES, hidden=(6, 5), activation=activation)  # fmt: skip
+    c.step(12)
+    live(c, dropout=0.25, batch_size=16)
+    c.step(12)
+    add(c, -2.0, 4.5, 1)
+    c.step(6)
+    assert replay(c) == expected(c)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+def test_losses_optimizers_and_penalties(loss: str, optimizer: str) -> None:
+    c = lab(n=80, hidden=(7,), loss=loss, optimizer=optimizer, lr=0.05, l1=0.002, l2=0.01)
+    c.step(17)  # epochs of 40 points in batches of 10
+    live(c, l1=0.0, batch_size=3, lr=0.1)
+    c.step(20)
+    assert replay(c) == expected(c)
+
+
+def test_logistic_regression_and_a_reset_by_a_new_model() -> None:
+    c = lab(hidden=(), features=("x1^2", "x2^2"), optimizer="sgd", lr=0.5)
+    c.step(10)
+    add(c, 0.1, 0.1, 1)
+    live(c, activation="tanh", hidden=(3,))  # a new model: the record restarts, the point stays
+    assert [kind for _, kind, _ in c.log.events] == ["add_point"]
+    c.step(10)
+    live(c, optimizer="adam", lr=0.01)
+    c.step(10)
+    assert replay(c) == expected(c)
+    assert math.isfinite(replay(c)["loss"])

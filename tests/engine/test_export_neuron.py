@@ -1,0 +1,188 @@
+"""Export a neuron run as Python (issue 6): the script replays the live lab bit for bit.
+
+The oracle is the engine itself: a session is played with live changes of the
+learning rate, resets and new data, exported, and the script is run in a fresh
+interpreter (``-I``, in a directory without ``engine/``); its last line must be the
+live lab's step and training loss, exactly. The many-combination checks call the
+script body's ``run`` in-process, which is the same code the script runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.export import neuron as body
+from engine.export import python_script
+from engine.lab import Effect
+from engine.labs import registry
+from engine.labs.neuron import PRESETS, Neuron, NeuronParams
+
+
+def make(**kw: Any) -> Neuron:
+    lab = registry()["neuron"](dataclasses.replace(NeuronParams(), **kw))
+    assert isinstance(lab, Neuron)
+    return lab
+
+
+def change(lab: Neuron, **kw: Any) -> Effect:
+    return lab.apply(dataclasses.replace(lab.params, **kw))
+
+
+def expected(lab: Neuron) -> dict[str, Any]:
+    """What the export must print: the live lab's state, as JSON can hold it."""
+    loss = lab.frame()["loss"]["train"]
+    return {"step": lab.steps, "loss": loss if math.isfinite(loss) else None}
+
+
+def reject(name: str) -> None:
+    raise AssertionError(f"not valid JSON: {name}")
+
+
+def run_script(lab: Neuron, tmp_path: Path) -> dict[str, Any]:
+    """Export ``lab``, run the script standalone, and parse its last line of output."""
+    name, source = python_script(lab)
+    path = tmp_path / name
+    path.write_text(source, encoding="utf-8")
+    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PATH": os.environ["PATH"]}
+    done = subprocess.run(
+        [sys.executable, "-I", str(path)], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1], parse_constant=reject)
+
+
+def replay(lab: Neuron) -> dict[str, Any]:
+    return body.run(lab.log.params, lab.log.events, lab.steps)
+
+
+def test_script_replays_live_changes_of_the_learning_rate(tmp_path: Path) -> None:
+    lab = make()  # the notes' gentle start, both costs, η = 0.15
+    lab.step(40)
+    assert change(lab, lr=0.5) is Effect.LIVE
+    lab.step(60)
+    change(lab, lr=0.05)
+    lab.step(3)
+    change(lab, lr=1.0)  # after the last update
+    assert lab.log.events == [(40, "params", {"lr": 0.5}), (100, "params", {"lr": 0.05}),
+                              (103, "params", {"lr": 1.0})]  # fmt: skip
+    assert run_script(lab, tmp_path) == expected(lab)
+    # the changes matter: without them the same epochs end elsewhere
+    assert body.run(lab.log.params, [], lab.steps)["loss"] != expected(lab)["loss"]
+
+
+def test_a_reset_or_new_data_restarts_the_record(tmp_path: Path) -> None:
+    lab = make(**PRESETS["saturated"], costs="quadratic")
+    lab.step(120)
+    change(lab, lr=0.3)
+    lab.step(30)
+    assert expected(lab) == replay(lab)  # the loss shown is the quadratic run's
+    assert change(lab, costs="cross_entropy") is Effect.RESET
+    assert (lab.log.params["costs"], lab.log.events, lab.steps) == ("cross_entropy", [], 0)
+    lab.step(25)
+    change(lab, lr=2.0)
+    lab.step(25)
+    assert run_script(lab, tmp_path) == expected(lab)
+
+    assert change(lab, x=-2.5, y=0.7, costs="both") is Effect.DATA
+    assert (lab.log.params["x"], lab.log.params["y"], lab.log.events) == (-2.5, 0.7, [])
+    lab.step(80)
+    change(lab, lr=0.02)
+    lab.step(20)
+    assert run_script(lab, tmp_path) == expected(lab)
+
+
+def test_the_reset_op_restarts_the_record() -> None:
+    lab = make(**PRESETS["saturated"])
+    lab.step(200)
+    change(lab, lr=0.4)
+    lab.step(10)
+    lab.restart()
+    assert (lab.log.events, lab.steps) == ([], 0)
+    lab.step(70)
+    change(lab, lr=0.6)
+    lab.step(5)
+    assert replay(lab) == expected(lab)
+
+
+def test_the_largest_rate_and_a_blown_up_run_export_valid_json(tmp_path: Path) -> None:
+    lab = make(x=5.0, y=0.3, w0=-5.0, b0=5.0, lr=10.0)  # the largest step the controls allow
+    lab.step(500)
+    assert not lab.diverged  # ∂C/∂z is at most 1 in size: within bounds a neuron never blows up
+    assert run_script(lab, tmp_path) == expected(lab)
+    # Past the controls' bound (a learner may edit PARAMS), w leaves every float: the
+    # script stops where the engine stops, and reports a loss JSON cannot hold as null.
+    lab = make(x=5.0, y=0.0, lr=1e308)
+    assert lab.step(10) == 1
+    assert lab.diverged
+    out = run_script(lab, tmp_path)
+    assert out == expected(lab) == {"step": 1, "loss": None}
+
+
+def test_script_is_standalone_and_states_its_settings() -> None:
+    lab = make(costs="quadratic")
+    lab.step(3)
+    change(lab, lr=0.5)
+    lab.step(2)
+    name, source = python_script(lab)
+    assert name == "neuron_step5.py"
+    tree = ast.parse(source)
+    roots = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
+             for a in n.names}  # fmt: skip
+    roots |= {n.module.split(".")[0] for n in ast.walk(tree)
+              if isinstance(n, ast.ImportFrom) and n.module}  # fmt: skip
+    assert "numpy" in roots
+    assert roots - {"numpy"} <= set(sys.stdlib_module_names) | {"__future__"}
+    settings = {t.id: n for n in tree.body if isinstance(n, ast.Assign) for t in n.targets
+                if isinstance(t, ast.Name)}  # fmt: skip
+    first_def = min(n.lineno for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef))
+    assert all(settings[k].lineno < first_def for k in ("PARAMS", "CHANGES", "STEPS"))
+    assert ast.literal_eval(settings["PARAMS"].value) == {
+        **dataclasses.asdict(NeuronParams()), "costs": "quadratic"}  # fmt: skip
+    assert ast.literal_eval(settings["CHANGES"].value) == [(3, "params", {"lr": 0.5})]
+    assert ast.literal_eval(settings["STEPS"].value) == 5
+    assert (ast.get_docstring(tree) or "").startswith("Descent Playground: the neuron lab")
+
+
+@pytest.mark.parametrize("costs", ["both", "quadratic", "cross_entropy"])
+@pytest.mark.parametrize(
+    ("x", "y", "w0", "b0"),
+    [(1.0, 0.0, 0.6, 0.9), (1.0, 0.0, 2.0, 2.0), (-3.7, 1.0, 4.0, -5.0), (0.4, 0.35, -1.2, 3.3)],
+)
+def test_replay_is_exact_for_every_cost_and_sample(
+    costs: str, x: float, y: float, w0: float, b0: float
+) -> None:
+    rnd = random.Random(f"{costs} {x} {y}")
+    lab = make(x=x, y=y, w0=w0, b0=b0, costs=costs)
+    for _ in range(6):
+        lab.step(rnd.randrange(0, 60))
+        assert change(lab, lr=rnd.choice([0.001, 0.15, 0.8, 3.0, 10.0])) is Effect.LIVE
+    lab.step(40)
+    assert replay(lab) == expected(lab)
+
+
+def test_the_notes_table_from_the_script() -> None:
+    """SEEDS.md §3: the cross-entropy run's a after 300 epochs, from either start, is 0.012."""
+    for start in PRESETS.values():
+        params = {**dataclasses.asdict(NeuronParams()), **start}
+        out = body.run(params, [], 300)
+        a = 1 - math.exp(-out["loss"])  # with y = 0, C = −ln(1 − a)
+        assert round(a, 3) == 0.012
+
+
+def test_the_body_refuses_what_the_lab_would_not_do_live() -> None:
+    params = dataclasses.asdict(NeuronParams())
+    with pytest.raises(ValueError, match="not a change"):
+        body.run(params, [(2, "params", {"w0": 1.0})], 5)
+    with pytest.raises(ValueError, match="costs"):
+        body.run({**params, "costs": "hinge"}, [], 5)
