@@ -35,6 +35,7 @@ check-browser:
 lint: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/hadolint Dockerfile
 
 typecheck: $(VENV)/.test-deps
 	$(VENV)/bin/mypy

@@ -1,4 +1,4 @@
-"""Command line: ``python -m app --host 127.0.0.1 --port 8000``."""
+"""Command line: ``python -m app --host 127.0.0.1 --port 8000 [--workers 1]``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 
 # One BLAS thread per training thread: the engine's matrices are small, and
 # OpenBLAS's own threads oversubscribe 2 cores (a 1.2 ms boundary became 14 ms).
-# Must be set before NumPy is first imported.
+# Must be set before NumPy is first imported; worker processes inherit it.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
@@ -15,15 +15,51 @@ import uvicorn  # noqa: E402
 
 from app.main import create_app  # noqa: E402
 
+# uvicorn can only start several worker processes from an import string.
+APP_FACTORY = "app.main:create_app"
+WS_MAX_SIZE = 1 << 20
 
-def main(argv: list[str] | None = None) -> None:
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Read the command line; ``PORT`` in the environment sets the default port."""
     parser = argparse.ArgumentParser(prog="python -m app", description="Serve Descent Playground.")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT", "8000")),
+        help="port (default $PORT, else 8000)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help=(
+            "server processes (default 1). A classroom room (present/follow) lives in one "
+            "process, so a follower must reach the presenter's process: keep 1 unless "
+            "something in front gives sticky sessions"
+        ),
+    )
     parser.add_argument("--log-level", default="info", help="uvicorn log level")
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the app with uvicorn: in this process, or in ``--workers`` processes."""
+    args = parse_args(argv)
+    # One process takes the app object; several need the import string to build their own.
+    target = create_app() if args.workers == 1 else APP_FACTORY
     uvicorn.run(
-        create_app(), host=args.host, port=args.port, log_level=args.log_level, ws_max_size=1 << 20
+        target,
+        factory=args.workers > 1,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        ws_max_size=WS_MAX_SIZE,
     )
 
 

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, HTTPException, WebSocket
 from fastapi.middleware.gzip import GZipMiddleware
@@ -17,8 +18,9 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 
-from app import pages
-from app.protocol import LabSpec
+from app import pages, qr
+from app.protocol import LabSpec, ProtocolError
+from app.rooms import Rooms
 from app.session import Session
 from app.settings import Settings
 from engine.labs import registry
@@ -33,12 +35,29 @@ PLOTLY_JS = (
 NO_SUCH_LAB = 4404
 
 
+def origin_allowed(websocket: WebSocket, allowed: str) -> bool:
+    """A browser's socket must come from our own pages or an origin the operator listed.
+
+    Without this, any web page a learner visits could open sessions here.
+    Clients that send no ``Origin`` (scripts, tests) are not browsers and pass.
+    """
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    listed = {o.strip().rstrip("/").lower() for o in allowed.split(",") if o.strip()}
+    if "*" in listed or origin.rstrip("/").lower() in listed:
+        return True
+    host = websocket.headers.get("host", "").lower()
+    return bool(host) and urlsplit(origin).netloc.lower() == host
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the worker threads live as long as the app runs."""
     settings = settings or Settings.from_env()
     specs = {lab_id: LabSpec(cls, settings) for lab_id, cls in registry().items()}
     executor = ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="train")
     live = {"sessions": 0}
+    rooms = Rooms(settings.max_followers)  # classroom rooms live in this process only
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
@@ -47,7 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Descent Playground", lifespan=lifespan)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(
+        pages.SecurityHeaders, policy=pages.content_security_policy(settings.frame_ancestors)
+    )
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    app.include_router(qr.router)
 
     def spec_or_404(lab: str) -> LabSpec:
         if lab not in specs:
@@ -113,6 +136,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.websocket("/ws/{lab}")
     async def ws_lab(websocket: WebSocket, lab: str) -> None:
         await websocket.accept()
+        if not origin_allowed(websocket, settings.ws_origins):
+            why = "pages from that site may not open sessions here (see DESCENT_WS_ORIGINS)"
+            await websocket.send_json(ProtocolError("forbidden_origin", why).to_message())
+            await websocket.close(1008, "forbidden origin")
+            return
         if lab not in specs:
             await websocket.close(NO_SUCH_LAB, f"no lab named {lab!r}")
             return
@@ -121,7 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return
         live["sessions"] += 1
         try:
-            session = Session(websocket, specs[lab], settings, executor)
+            session = Session(websocket, specs[lab], settings, executor, rooms)
             await session.run(dict(websocket.query_params))
         finally:
             live["sessions"] -= 1

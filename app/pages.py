@@ -11,13 +11,17 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "static"
 LANGS = ("en", "zh")
+MAX_HIDDEN = 64  # more names than any lab has controls
 
 templates = Jinja2Templates(directory=ROOT / "templates")
 # keep params in dataclass order: the controls follow it
@@ -58,6 +62,23 @@ def language(request: Request) -> str:
     return "en"
 
 
+def hidden(request: Request) -> list[str]:
+    """``?hide=lr,method``: the controls, groups or sections to hide, in order, once each."""
+    names = (n.strip() for n in request.query_params.get("hide", "").split(","))
+    return list(dict.fromkeys(n for n in names if n))[:MAX_HIDDEN]
+
+
+def embedded(request: Request) -> bool:
+    """``?embed=1``: the page goes in an iframe, without the site's chrome."""
+    return request.query_params.get("embed", "").lower() in ("1", "true", "yes")
+
+
+def full_page_url(request: Request) -> str:
+    """This page as a stand-alone page: the same URL without ``embed`` and ``hide``."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("embed", "hide")]
+    return request.url.path + (f"?{urlencode(query, safe=',')}" if query else "")
+
+
 def render(request: Request, template: str, names: list[str], **context: Any) -> Any:
     """Render ``template`` with ``t(key)`` bound to the learner's language."""
     lang = language(request)
@@ -74,6 +95,54 @@ def render(request: Request, template: str, names: list[str], **context: Any) ->
             "t": t,
             "catalogs": strings,
             "lang_explicit": "lang" in request.query_params,
+            "embed": embedded(request),
+            "hide": hidden(request),
+            "full_page_url": full_page_url(request),
             **context,
         },
     )
+
+
+def content_security_policy(frame_ancestors: str) -> str:
+    """Our own scripts, styles (Plotly sets inline ones), images and sockets only.
+
+    No inline script runs and no string is evaluated (the browser tests bypass the
+    policy to evaluate theirs, except the one that checks it). ``frame_ancestors`` says which pages
+    may show ours in an iframe (``'self'``, origins, or ``*``); a stray ``;`` cannot
+    smuggle in another directive.
+    """
+    ancestors = " ".join(frame_ancestors.replace(";", " ").split()) or "'none'"
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            f"frame-ancestors {ancestors}",
+        ]
+    )
+
+
+class SecurityHeaders:
+    """ASGI middleware: every HTML response gets ``Content-Security-Policy``."""
+
+    def __init__(self, app: ASGIApp, policy: str) -> None:
+        self.app, self.policy = app, policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers["Content-Security-Policy"] = self.policy
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)

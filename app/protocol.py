@@ -24,6 +24,7 @@ from engine.lab import Lab, Ui
 PROTOCOL_VERSION = 1
 SESSION_PARAMS = ("speed",)  # handled by the session itself, not by the lab
 CORE_OPS = ("configure", "play", "pause", "step", "reset")
+CLASSROOM_OPS = ("present", "fork", "export")  # see app/classroom.py
 
 
 class ProtocolError(Exception):
@@ -266,4 +267,7 @@ def jsonable(value: Any) -> Any:
 
 
 def encode(message: Mapping[str, Any]) -> str:
+    """Compact JSON with ``type`` first (rooms read it without parsing the rest)."""
+    if "type" in message and next(iter(message)) != "type":
+        message = {"type": message["type"], **message}
     return json.dumps(jsonable(message), separators=(",", ":"), allow_nan=False, ensure_ascii=False)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import asdict
@@ -22,73 +21,37 @@ from typing import Any, TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from app.protocol import CORE_OPS, PROTOCOL_VERSION, LabSpec, ProtocolError, encode, parse_client
+from app.classroom import Classroom, ForkRequest
+from app.outbox import Outbox, RateLimit
+from app.protocol import (
+    CLASSROOM_OPS,
+    CORE_OPS,
+    PROTOCOL_VERSION,
+    LabSpec,
+    ProtocolError,
+    encode,
+    parse_client,
+)
+from app.rooms import Rooms
 from app.settings import Settings
 from engine.lab import Effect, Lab, Message, OpError
 
 T = TypeVar("T")
 
 
-class Outbox:
-    """Ordered replies plus a one-slot mailbox for play frames."""
-
-    def __init__(self) -> None:
-        self.queue: deque[str] = deque()
-        self.latest: str | None = None
-        self.ready = asyncio.Event()
-
-    def put(self, *texts: str) -> None:
-        """Queue replies after any frame still waiting: that frame is history, not stale."""
-        if self.latest is not None:
-            self.queue.append(self.latest)
-            self.latest = None
-        self.queue.extend(texts)
-        self.ready.set()
-
-    @property
-    def frame_pending(self) -> bool:
-        return self.latest is not None
-
-    def put_frame(self, text: str) -> None:
-        """Replace the waiting frame, if any: a slow client gets the newest one."""
-        self.latest = text
-        self.ready.set()
-
-    async def drain(self, ws: WebSocket) -> None:
-        """Send forever: replies first, in order, then the newest frame."""
-        while True:
-            await self.ready.wait()
-            self.ready.clear()
-            while self.queue:
-                await ws.send_text(self.queue.popleft())
-            if self.latest is not None:
-                text, self.latest = self.latest, None
-                await ws.send_text(text)
-
-
-class RateLimit:
-    """A token bucket: ``rate`` messages a second, bursts up to twice that."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate, self.tokens, self.stamp = rate, 2 * rate, time.monotonic()
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(2 * self.rate, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
-
-
 class Session:
     """Adapts one WebSocket to one lab: receive → validate → call the lab → encode → send."""
 
     def __init__(
-        self, ws: WebSocket, spec: LabSpec, settings: Settings, executor: Executor
+        self,
+        ws: WebSocket,
+        spec: LabSpec,
+        settings: Settings,
+        executor: Executor,
+        rooms: Rooms,
     ) -> None:
         self.ws, self.spec, self.settings, self.executor = ws, spec, settings, executor
+        self.classroom = Classroom(self, rooms)
         self.inbox: asyncio.Queue[Any] = asyncio.Queue()
         self.outbox = Outbox()
         self.running = False
@@ -103,7 +66,11 @@ class Session:
         receiver = asyncio.create_task(self._receive())
         tasks = {sender, receiver}
         try:
-            await self._start(query)
+            if "follow" in query:
+                if not await self.classroom.follow(query["follow"]):
+                    return
+            else:
+                await self._start(query)
             tasks.add(asyncio.create_task(self._run_loop()))
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
@@ -117,6 +84,7 @@ class Session:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.gather(*tasks, return_exceptions=True)
             self.running = False
+            self.classroom.leave()
 
     # -- tasks ---------------------------------------------------------------------
 
@@ -154,15 +122,8 @@ class Session:
     async def _start(self, query: dict[str, str]) -> None:
         params, session, errors = self.spec.from_query(query)
         self.speed = session["speed"]
-        self.lab = await self._call(self.spec.lab, params)
-        hello = {
-            "type": "hello",
-            "protocol": PROTOCOL_VERSION,
-            "lab": self.spec.id,
-            "params": self._params(),
-            "limits": self._limits(),
-        }
-        texts = [encode(hello)]
+        self.lab = await self.call(self.spec.lab, params)
+        texts = [encode(self.hello(self.params()))]
         if errors:
             texts.append(
                 encode(
@@ -171,8 +132,19 @@ class Session:
                     ).to_message()
                 )
             )
-        texts += await self._call(self._data_and_frame, None, True)
+        texts += await self.call(self.data_and_frame, None, True)
         self.outbox.put(*texts)
+
+    def hello(self, params: dict[str, Any], **extra: Any) -> Message:
+        """The first message: the protocol, the params in force and the limits."""
+        return {
+            "type": "hello",
+            "protocol": PROTOCOL_VERSION,
+            "lab": self.spec.id,
+            "params": params,
+            "limits": self._limits(),
+            **extra,
+        }
 
     async def _handle(self, item: Any) -> bool:
         """Carry out one client message; True when it changed the training live."""
@@ -180,19 +152,24 @@ class Session:
         try:
             if isinstance(item, ProtocolError):
                 raise item
+            if isinstance(item, ForkRequest):
+                await self.classroom.answer_fork(item)
+                return False
             msg_id = item.get("id")
             return await self._dispatch(item, msg_id)
         except ProtocolError as exc:
-            self._reply(msg_id, exc.to_message())
+            self._error(msg_id, exc)
         except OpError as exc:
             errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
-            self._reply(msg_id, ProtocolError(exc.code, exc.message, errors).to_message())
+            self._error(msg_id, ProtocolError(exc.code, exc.message, errors))
         except Exception as exc:  # a lab bug must not end the session
             self._internal_error(msg_id, exc)
         return False
 
     async def _dispatch(self, msg: dict[str, Any], msg_id: Any) -> bool:
         op = msg["op"]
+        if await self.classroom.handle(op, msg, msg_id):
+            return False
         if op == "configure":
             return await self._configure(msg.get("params"), msg_id)
         if op in ("play", "pause"):
@@ -216,32 +193,32 @@ class Session:
                         }
                     ],
                 )
-            texts = await self._call(self._step_and_frame, steps, msg_id)
+            texts = await self.call(self._step_and_frame, steps, msg_id)
             self.outbox.put(*texts)
             return False
         if op == "reset":
-            texts = await self._call(self._reset_and_frame, msg_id)
+            texts = await self.call(self._reset_and_frame, msg_id)
             self.outbox.put(*texts)
             return False
         if op in self.spec.lab.ops:
             args = self.spec.validate_op(op, msg)
-            texts = await self._call(self._lab_op, op, args, msg_id)
+            texts = await self.call(self._lab_op, op, args, msg_id)
             self.outbox.put(*texts)
             return False
-        known = ", ".join([*CORE_OPS, *self.spec.lab.ops])
+        known = ", ".join([*CORE_OPS, *CLASSROOM_OPS, *self.spec.lab.ops])
         raise ProtocolError("unknown_op", f"unknown op {op!r}; expected one of: {known}")
 
     async def _configure(self, changes: Any, msg_id: Any) -> bool:
         params, session = self.spec.validate(self.lab.params, changes)
         if "speed" in session:
             self.speed = session["speed"]
-        effect = await self._call(self.lab.apply, params)
-        config = {"type": "config", "params": self._params(), "reset": effect is not Effect.LIVE}
-        texts = [self._encode(config, msg_id)]
+        effect = await self.call(self.lab.apply, params)
+        config = {"type": "config", "params": self.params(), "reset": effect is not Effect.LIVE}
+        texts = [self.encode_reply(config, msg_id)]
         if effect is Effect.LIVE:
-            texts += [self._encode(m, msg_id) for m in self.lab.take_messages()]
+            texts += [self.encode_reply(m, msg_id) for m in self.lab.take_messages()]
         else:
-            texts += await self._call(self._data_and_frame, msg_id, effect is Effect.DATA)
+            texts += await self.call(self.data_and_frame, msg_id, effect is Effect.DATA)
         self.outbox.put(*texts)
         return True
 
@@ -251,16 +228,16 @@ class Session:
             running, reason = False, "diverged"
         self.running = running
         self.credit = 0.0
-        self._reply(msg_id, {"type": "state", "running": running, "reason": reason})
+        self.reply(msg_id, self.state(reason))
 
     async def _tick(self) -> None:
         if self.outbox.frame_pending:
             return  # the client has not taken the last frame: wait for it, train no further
         try:
-            result = await self._call(self._advance)
+            result = await self.call(self._advance)
         except Exception as exc:  # a lab bug must not end the session
             self._internal_error(None, exc)
-            self._reply(None, {"type": "state", "running": False, "reason": "error"})
+            self.reply(None, self.state("error"))
             return
         if result is None:
             return
@@ -270,7 +247,7 @@ class Session:
         self.outbox.put_frame(frame)
         if stop:
             self.running = False
-            self._reply(None, {"type": "state", "running": False, "reason": stop})
+            self.reply(None, self.state(stop))
 
     # -- work in the worker thread ----------------------------------------------------
 
@@ -294,47 +271,61 @@ class Session:
             self.seconds_per_step = 0.7 * self.seconds_per_step + 0.3 * (
                 (time.perf_counter() - t0) / chunk
             )
-        frame = self.lab.frame()
+        frame = self._frame()
         side = [encode(m) for m in self.lab.take_messages()]
         stop = "diverged" if self.lab.diverged else None
         return side, encode(frame), stop
 
-    def _data_and_frame(self, msg_id: Any, with_data: bool) -> list[str]:
+    def data_and_frame(self, msg_id: Any, with_data: bool) -> list[str]:
         msgs = self.lab.data_messages() if with_data else []
         msgs += self.lab.take_messages()
-        return [self._encode(m, msg_id) for m in [*msgs, self.lab.frame()]]
+        return [self.encode_reply(m, msg_id) for m in [*msgs, self._frame()]]
 
     def _step_and_frame(self, steps: int, msg_id: Any) -> list[str]:
         self.lab.step(steps)
-        return [self._encode(m, msg_id) for m in [*self.lab.take_messages(), self.lab.frame()]]
+        return self.data_and_frame(msg_id, False)
+
+    def _frame(self) -> Message:
+        """The lab's frame, kept in the run's history for the JSON export."""
+        frame = self.lab.frame()
+        self.lab.log.record(frame)
+        return frame
 
     def _reset_and_frame(self, msg_id: Any) -> list[str]:
-        self.lab.reset()
-        return self._data_and_frame(msg_id, False)
+        self.lab.restart()
+        return self.data_and_frame(msg_id, False)
 
     def _lab_op(self, op: str, args: Any, msg_id: Any) -> list[str]:
-        _, handler = self.spec.lab.ops[op]
-        reply = handler(self.lab, args)
-        return [self._encode(m, msg_id) for m in [reply, *self.lab.take_messages()]]
+        reply = self.lab.call_op(op, args)
+        return [self.encode_reply(m, msg_id) for m in [reply, *self.lab.take_messages()]]
 
     # -- helpers ------------------------------------------------------------------------
 
-    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
-    def _encode(self, message: Message, msg_id: Any) -> str:
+    def encode_reply(self, message: Message, msg_id: Any) -> str:
         return encode(message if msg_id is None else {**message, "id": msg_id})
 
     def _internal_error(self, msg_id: Any, exc: Exception) -> None:
         """Report a bug in the lab's code and stop playing; the session stays open."""
         self.running = False
-        text = f"{type(exc).__name__}: {exc}"
-        self._reply(msg_id, ProtocolError("internal", text).to_message())
+        self._error(msg_id, ProtocolError("internal", f"{type(exc).__name__}: {exc}"))
 
-    def _reply(self, msg_id: Any, message: Message) -> None:
-        self.outbox.put(self._encode(message, msg_id))
+    def _error(self, msg_id: Any, exc: ProtocolError) -> None:
+        """An error answers this client only, not a presenter's followers."""
+        self.outbox.put(self.encode_reply(exc.to_message(), msg_id), mirror=False)
 
-    def _params(self) -> dict[str, Any]:
+    def reply(self, msg_id: Any, message: Message) -> None:
+        self.outbox.put(self.encode_reply(message, msg_id))
+
+    def state(self, reason: str | None = None) -> Message:
+        return {"type": "state", "running": self.running, "reason": reason}
+
+    def state_text(self) -> str:
+        return encode(self.state())
+
+    def params(self) -> dict[str, Any]:
         return {**asdict(self.lab.params), "speed": self.speed}
 
     def _limits(self) -> dict[str, Any]:

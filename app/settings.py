@@ -25,6 +25,12 @@ class Settings:
     max_message_bytes: int = 64 * 1024  # a larger client message closes with 1008
     max_messages_per_second: float = 200.0  # sustained client rate before 1008
     worker_threads: int = 4  # threads that run training off the event loop
+    max_followers: int = 100  # students following one presenter's room
+    # CSP frame-ancestors: who may show our pages in an iframe ("*" for anyone)
+    frame_ancestors: str = "'self'"
+    # Origins (scheme://host[:port], comma-separated) whose pages may open our
+    # WebSockets besides our own; "*" allows any. Clients without Origin pass.
+    ws_origins: str = ""
     limits: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @classmethod

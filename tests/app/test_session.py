@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from app.session import Outbox
+from app.outbox import Outbox
 from engine.labs.beans import Beans
 from tests.app.conftest import opening, recv_until, unpack
 

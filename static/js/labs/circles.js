@@ -52,8 +52,7 @@ function mountCharts() {
       marker: { symbol: [], color: [], size: 11, line: { color: COLORS.black, width: 2 } } },
   ], baseLayout({ margin: { l: 40, r: 8, t: 4, b: 40 }, dragmode: false,
     xaxis: { ...plane, title: { text: "x₁", standoff: 14 } },
-    yaxis: { ...plane, title: { text: "x₂", standoff: 2 }, scaleanchor: "x" } }),
-  { displayModeBar: false });
+    yaxis: { ...plane, title: { text: "x₂", standoff: 2 }, scaleanchor: "x" } }));
   $("chart-boundary").on("plotly_click", (ev) => addPoint(ev.event));
 
   charts.loss = new Chart($("chart-loss"), [

@@ -14,12 +14,42 @@ export const COLORS = {
   grey: "#8a8f98",
 };
 
-const CONFIG = {
-  displaylogo: false,
-  responsive: true,
-  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
-  toImageButtonOptions: { format: "png", scale: 2 },
-};
+const CONFIG = { displaylogo: false, responsive: true, displayModeBar: "hover" };
+const TEXT = { png: "Download as PNG", camera: "Reset the view" };
+const IS_3D = new Set(["surface", "scatter3d", "mesh3d"]);
+const DEFAULT_CAMERA = { eye: { x: 1.25, y: 1.25, z: 1.25 }, center: { x: 0, y: 0, z: 0 }, up: { x: 0, y: 0, z: 1 } };
+
+/** UI text of the charts' own buttons ({png, camera}); relabels the charts already drawn. */
+export function setChartText(text) {
+  Object.assign(TEXT, text);
+  for (const [attr, title] of Object.entries(TEXT)) {
+    document.querySelectorAll(`.js-plotly-plot .modebar-btn[data-attr='${attr}']`).forEach((b) => {
+      b.setAttribute("data-title", title);
+      b.setAttribute("aria-label", title);
+    });
+  }
+}
+
+/**
+ * Plotly's modebar, shown on hover, with one button: a PNG of the chart as drawn (twice
+ * the pixels), saved as <lab>-<chart>.png. A 3-D chart also gets "reset the view", since a
+ * double click (which resets a 2-D chart) does not turn the camera back.
+ */
+function modeBar(el, traces, layout) {
+  const lab = document.body.dataset.lab ?? "descent";
+  const png = {
+    name: "png", attr: "png", icon: Plotly.Icons.camera, title: () => TEXT.png,
+    click: (gd) => Plotly.downloadImage(gd, { format: "png", scale: 2,
+      filename: `${lab}-${el.id.replace(/^chart-/, "")}` }),
+  };
+  if (!traces.some((t) => IS_3D.has(t.type))) return { modeBarButtons: [[png]] };
+  const camera = structuredClone(layout.scene?.camera ?? DEFAULT_CAMERA);
+  const reset = {
+    name: "camera", attr: "camera", icon: Plotly.Icons.home, title: () => TEXT.camera,
+    click: (gd) => Plotly.relayout(gd, { "scene.camera": structuredClone(camera) }),
+  };
+  return { modeBarButtons: [[png, reset]] };
+}
 
 const AXIS = { zeroline: false, gridcolor: "#eceef2", automargin: true };
 
@@ -32,6 +62,7 @@ export function baseLayout(extra = {}) {
     font: { family: "Inter, 'Noto Sans SC', 'Noto Sans CJK SC', system-ui, sans-serif", size: 12, color: "#2b2d33" },
     showlegend: false,
     hovermode: "closest",
+    modebar: { bgcolor: "rgba(255,255,255,0.85)", color: "#8a8f98", activecolor: COLORS.blue },
     uirevision: "keep", // keep the learner's zoom and rotation across updates
     ...extra,
     xaxis: { ...AXIS, ...extra.xaxis },
@@ -47,7 +78,7 @@ export class Chart {
   constructor(el, traces, layout, config = {}) {
     this.el = el;
     this.pending = new Map();
-    this.ready = Plotly.newPlot(el, traces, layout, { ...CONFIG, ...config });
+    this.ready = Plotly.newPlot(el, traces, layout, { ...CONFIG, ...modeBar(el, traces, layout), ...config });
   }
 
   /** Stage new values for trace `index`: raw values, e.g. {x: [..], "marker.color": c}. */

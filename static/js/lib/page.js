@@ -7,11 +7,15 @@
 //   view.draw()              at most once per animation frame after a message
 //   view.relabel()           after a language switch
 //   view.paramsChanged(p)    after the params in force changed
+// `?hide=` (params, groups, sections) and `?embed=1` come parsed in the boot
+// block; hidden params keep the value the URL gives them.
 
 import { createI18n, translate } from "./i18n.js";
 import { buildControls } from "./controls.js";
+import { setChartText } from "./charts.js";
+import { applyHide, hiddenParams, setupEmbed, tidyShare } from "./embed.js";
 import { LabSession } from "./session.js";
-import { queryFor, readQuery, same as sameValue, writeQuery } from "./url_state.js";
+import { queryFor, readQuery, readable, same as sameValue, writeQuery } from "./url_state.js";
 
 const GROUP_ORDER = ["player", "data", "features", "network", "model", "training", "regularization", "start", "view"];
 const $ = (id) => document.getElementById(id);
@@ -21,6 +25,7 @@ function defaultsOf(schema) {
 }
 
 function isTyping(ev) {
+  if (document.querySelector("dialog[open]")) return true; // keys belong to the dialog
   const t = ev.target;
   return t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName)) &&
     !(t instanceof HTMLInputElement && ["range", "checkbox"].includes(t.type));
@@ -33,6 +38,8 @@ export function startLab(view) {
   const state = { params: { ...defaults }, running: false, step: -1, langExplicit: boot.lang_explicit,
     dirty: false, hello: null };
   const query = readQuery();
+  const hide = boot.hide ?? [];
+  const hidden = hiddenParams(boot.schema, hide);
 
   const session = new LabSession(boot.lab, () => queryFor(state.params, defaults,
     state.hello ? {} : Object.fromEntries(Object.entries(query).filter(([k]) => k in defaults))), {
@@ -43,12 +50,20 @@ export function startLab(view) {
     },
   });
   const send = (op, fields) => session.send(op, fields);
+  // what a learner does on a chart must not change a param the teacher hid
+  const sendUnlocked = (op, fields) => {
+    if (op !== "configure" || !fields?.params || !hidden.size) return send(op, fields);
+    const params = Object.fromEntries(Object.entries(fields.params).filter(([k]) => !hidden.has(k)));
+    return Object.keys(params).length ? send(op, { ...fields, params }) : null;
+  };
 
   const controls = buildControls($("controls"), boot.schema, i18n, (name, value) => {
     controls.clearErrors();
     send("configure", { params: { [name]: value } });
   });
   orderGroups();
+  applyHide($("controls"), controls, hidden);
+  $("controls").addEventListener("submit", (ev) => ev.preventDefault()); // Enter in a box
   const handlers = session.handlers;
   handlers.hello = (msg) => {
     state.hello = msg;
@@ -88,9 +103,19 @@ export function startLab(view) {
     view.paramsChanged?.(params);
     writeUrl();
   }
+  /** The experiment as a query: params off their defaults, the language, the view toggles. */
+  function pageQuery() {
+    return queryFor(state.params, defaults, { lang: state.langExplicit ? i18n.lang : null,
+      ...(view.urlExtras?.() ?? {}) });
+  }
   function writeUrl() {
-    writeQuery(queryFor(state.params, defaults, { lang: state.langExplicit ? i18n.lang : null,
-      ...(view.urlExtras?.() ?? {}) }));
+    const q = pageQuery();
+    writeQuery(q);
+    const open = $("embed-open"); // the embedded page's way out to the full page
+    if (open) open.href = `${location.pathname}?${readable(q)}`;
+    const other = new URLSearchParams(location.search); // for a middle click on the toggle
+    other.set("lang", i18n.lang === "zh" ? "en" : "zh");
+    $("lang-toggle")?.setAttribute("href", `?${readable(other)}`);
   }
   function resetView() {
     view.reset?.();
@@ -117,6 +142,9 @@ export function startLab(view) {
   }
   function toast(text) {
     const t = $("toast");
+    // a modal dialog covers the page: show the toast in it
+    const host = document.querySelector("dialog[open]") ?? document.body;
+    if (t.parentElement !== host) host.append(t);
     t.textContent = text;
     t.classList.add("show");
     clearTimeout(toast.timer);
@@ -140,29 +168,40 @@ export function startLab(view) {
   $("btn-reset").addEventListener("click", player.reset);
   $("btn-diverged-reset")?.addEventListener("click", player.reset);
   document.addEventListener("keydown", (ev) => {
-    if (ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(ev)) return;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(ev) || hide.includes("player")) return;
     const act = { " ": player.toggle, s: player.step, ArrowRight: player.step, r: player.reset }[ev.key];
     if (act) {
       ev.preventDefault();
       act();
     }
   });
-  buildPresets(boot.presets, i18n, (p) => {
+  // a lesson that would change a hidden param is not offered
+  const lessons = hide.includes("presets") ? {} : Object.fromEntries(Object.entries(boot.presets ?? {})
+    .filter(([, p]) => !Object.keys(p).some((k) => hidden.has(k))));
+  buildPresets(lessons, i18n, (p) => {
     // a lesson button always (re)starts its lesson, even when its params are in force
     const same = Object.entries(p).every(([k, v]) => sameValue(state.params[k], v));
     send(same ? "reset" : "configure", same ? {} : { params: p });
   });
-  $("lang-toggle").addEventListener("click", () => {
+  $("lang-toggle")?.addEventListener("click", (ev) => {
+    ev.preventDefault(); // switch in place, no reload
     state.langExplicit = true;
     i18n.set(i18n.lang === "zh" ? "en" : "zh");
     writeUrl();
   });
+  const chartText = () => setChartText({ png: i18n.t("chart.png"), camera: i18n.t("chart.camera") });
   i18n.onChange(() => {
+    chartText();
     view.relabel?.();
     markDirty();
   });
+  setupEmbed({ i18n, toast, query: pageQuery, hidden, hide,
+    hasPresets: Object.keys(boot.presets ?? {}).length > 0 });
+  tidyShare();
 
-  view.mount?.({ i18n, send, params: () => state.params, state, toast, writeUrl, markDirty });
+  chartText();
+  view.mount?.({ i18n, send: sendUnlocked, params: () => state.params, state, toast, writeUrl,
+    markDirty });
   translate(document, i18n);
   session.connect();
   const loop = () => {

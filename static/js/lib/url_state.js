@@ -2,6 +2,9 @@
 // defaults (plus the language and view toggles), so a copied link reopens it.
 // Lists are comma-joined, as the server's query parser expects.
 
+/** Keys about how the page is shown, not about the experiment: every rewrite keeps them. */
+export const PAGE_KEYS = ["embed", "hide"];
+
 export function readQuery() {
   return Object.fromEntries(new URLSearchParams(location.search));
 }
@@ -27,8 +30,16 @@ export function queryFor(params, defaults, extra = {}) {
   return q;
 }
 
-/** Rewrite the address bar without a reload or a history entry. */
+/** Rewrite the address bar without a reload or a history entry; PAGE_KEYS stay. */
 export function writeQuery(q) {
-  const s = q.toString();
+  const now = new URLSearchParams(location.search);
+  const next = new URLSearchParams(q);
+  for (const k of PAGE_KEYS) if (now.has(k) && !next.has(k)) next.set(k, now.get(k));
+  const s = readable(next);
   history.replaceState(null, "", s ? `${location.pathname}?${s}` : location.pathname);
+}
+
+/** A query string with its list commas left as commas, for a link people read. */
+export function readable(q) {
+  return q.toString().replace(/%2C/gi, ",");
 }

@@ -1,0 +1,142 @@
+"""Present, follow, fork and export: the classroom ops of one session.
+
+A presenting session opens a room and mirrors what it sends; a following
+session has no lab of its own, shows the room's messages and refuses every op
+but ``fork``; a fork copies the presenter's lab (in the presenter's own runner,
+the only code that touches it) and becomes an ordinary session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from app.protocol import ProtocolError, encode
+from app.rooms import Room, Rooms, Snapshot
+from engine import export
+
+if TYPE_CHECKING:
+    from app.session import Session
+
+NO_SUCH_ROOM = 4404
+EXPORTERS = {"python": export.python_script, "json": export.json_export}
+
+
+@dataclass
+class ForkRequest:
+    """Put in the presenter's inbox: its runner answers with a copy of its lab."""
+
+    future: asyncio.Future[Snapshot | None]
+
+
+class Classroom:
+    """The classroom side of one session: the room it presents or follows."""
+
+    def __init__(self, session: Session, rooms: Rooms) -> None:
+        self.session, self.rooms = session, rooms
+        self.room: Room | None = None  # the room this session presents
+        self.following: Room | None = None  # the room this session watches
+
+    async def handle(self, op: str, msg: dict[str, Any], msg_id: Any) -> bool:
+        """Carry out a classroom op, or refuse any op while following; False if not ours."""
+        if self.following is not None:
+            if op != "fork":
+                raise ProtocolError(
+                    "read_only",
+                    f"{op!r} refused: this page follows room {self.following.code}; "
+                    "fork to train on your own",
+                )
+            await self.fork(msg_id)
+        elif op == "present":
+            await self.present(msg_id)
+        elif op == "export":
+            await self.export(msg, msg_id)
+        elif op == "fork":
+            raise ProtocolError("not_following", "fork: this session follows no room")
+        else:
+            return False
+        return True
+
+    # -- presenter -------------------------------------------------------------------
+
+    async def present(self, msg_id: Any) -> None:
+        s = self.session
+        if self.room is None:
+            room = self.rooms.create(s.spec.id, s.params, s.inbox, s.outbox.kept)
+            self.room = s.outbox.room = room
+        reply = {"type": "room", "room": self.room.code, "follow_url": self.room.follow_url}
+        s.reply(msg_id, reply)
+
+    async def answer_fork(self, request: ForkRequest) -> None:
+        s = self.session
+        lab = await s.call(copy.deepcopy, s.lab)
+        if not request.future.done():
+            request.future.set_result((lab, s.speed))
+
+    def leave(self) -> None:
+        """The session ends: close its room, or stop following."""
+        s = self.session
+        if self.room is not None:
+            s.outbox.room = None
+            self.rooms.close(self.room, s.lab, s.speed)
+        if self.following is not None:
+            self.following.followers.discard(s.outbox)
+
+    # -- follower --------------------------------------------------------------------
+
+    async def follow(self, code: str) -> bool:
+        """Join room ``code``: hello, then what the room kept; False if refused."""
+        s = self.session
+        room = self.rooms.find(code)
+        if room is None or room.lab_id != s.spec.id:
+            return await self._refuse("no_such_room", f"no {s.spec.id} room {code!r} is open",
+                                      NO_SUCH_ROOM)  # fmt: skip
+        if len(room.followers) >= self.rooms.max_followers:
+            return await self._refuse("room_full", f"room {room.code} is full", 1013)
+        hello = s.hello(room.params(), read_only=True, room=room.code)
+        s.outbox.put(encode(hello), *room.kept.catch_up())
+        room.followers.add(s.outbox)
+        self.following = room
+        return True
+
+    async def _refuse(self, code: str, message: str, close: int) -> bool:
+        ws = self.session.ws
+        await ws.send_text(encode(ProtocolError(code, message).to_message()))
+        await ws.close(close, message)
+        return False
+
+    async def fork(self, msg_id: Any) -> None:
+        """Become an independent session from the presenter's state at the same step."""
+        s, room = self.session, self.following
+        assert room is not None
+        snapshot: Snapshot | None = None
+        if not room.closed:
+            future: asyncio.Future[Snapshot | None] = asyncio.get_running_loop().create_future()
+            room.forks.append(future)
+            room.inbox.put_nowait(ForkRequest(future))
+            snapshot = await future
+        if snapshot is None:  # the presenter left: its lab no longer changes
+            snapshot = (await s.call(copy.deepcopy, room.final), room.speed)
+        room.followers.discard(s.outbox)
+        self.following = None
+        s.lab, s.speed = snapshot
+        config = {"type": "config", "params": s.params(), "reset": False, "forked": True}
+        texts = [s.encode_reply(config, msg_id), *await s.call(s.data_and_frame, msg_id, False)]
+        s.outbox.put(*texts, s.state_text())
+
+    # -- export ----------------------------------------------------------------------
+
+    async def export(self, msg: dict[str, Any], msg_id: Any) -> None:
+        fmt = msg.get("format")
+        if fmt not in EXPORTERS:
+            raise ProtocolError(
+                "invalid_params",
+                "bad export format",
+                [{"field": "format", "message": f"expected 'python' or 'json', got {fmt!r}"}],
+            )
+        s = self.session
+        filename, content = await s.call(EXPORTERS[fmt], s.lab)
+        reply = {"type": "export", "format": fmt, "filename": filename, "content": content}
+        s.outbox.put(s.encode_reply(reply, msg_id), mirror=False)  # for the one who asked
