@@ -297,3 +297,21 @@ def test_the_qr_code_of_a_follow_link(client: TestClient) -> None:
     assert link in response.text  # as its title, for screen readers
     assert client.get("/api/qr.svg", params={"text": "x" * 600}).status_code == 422
     assert client.get("/api/qr.svg").status_code == 422
+
+
+def test_a_fork_inherits_the_record_of_the_run(client: TestClient) -> None:
+    with client.websocket_connect("/ws/beans") as teacher:
+        open_beans(teacher)
+        step(teacher, 3)
+        teacher.send_json({"op": "configure", "params": {"lr": 0.1}})
+        recv_until(teacher, "config")
+        step(teacher, 2)
+        code = present(teacher)
+        with client.websocket_connect(f"/ws/beans?follow={code}") as student:
+            until_frame(student)
+            student.send_json({"op": "fork"})
+            recv_until(student, "frame")
+            step(student, 4)
+            record = json.loads(export(student, "json")["content"])
+    assert record["step"] == 9
+    assert record["changes"] == [{"step": 3, "kind": "params", "values": {"lr": 0.1}}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -62,12 +63,17 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    # bypass_csp: Playwright's wait_for_function evaluates strings, which our CSP forbids;
-    # test_embed.py checks the policy itself in a context of its own.
+@contextlib.contextmanager
+def learner(
+    browser: Browser, width: int = 1440, height: int = 900, bypass_csp: bool = True
+) -> Iterator[Page]:
+    """A page in a browser context of its own (own storage, own socket); fails on JS errors.
+
+    bypass_csp: Playwright's wait_for_function evaluates strings, which our CSP forbids;
+    test_embed.py checks the policy itself in a context that keeps it.
+    """
     context = browser.new_context(
-        viewport={"width": 1440, "height": 900}, locale="en-US", bypass_csp=True
+        viewport={"width": width, "height": height}, locale="en-US", bypass_csp=bypass_csp
     )
     pg = context.new_page()
     errors: list[str] = []
@@ -75,6 +81,12 @@ def page(browser: Browser) -> Iterator[Page]:
     yield pg
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    with learner(browser) as pg:
+        yield pg
 
 
 def shot(page: Page, name: str) -> Path:

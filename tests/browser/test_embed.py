@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import learner, shot
 
 pytestmark = pytest.mark.browser
 
@@ -161,20 +161,15 @@ LABS = {"beans": "chart-beans", "neuron": "chart-output", "circles": "chart-loss
 def test_no_csp_violation_in_any_lab(browser: Browser, server: str, lab: str) -> None:
     # A context that keeps the policy (the page fixture bypasses it): waits go through
     # locators, which Playwright runs outside the page's own script world.
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.add_init_script(WATCH_CSP)
-    for extra in ("", "&embed=1&hide=data"):
-        page.goto(f"{server}/labs/{lab}?lang=en{extra}")
-        expect(page.locator("#conn")).to_have_attribute("data-state", "open")
-        page.keyboard.press("Space")
-        expect(page.locator("#stat-step")).to_have_text(re.compile(r"^([6-9]|\d\d+)$"))
-        page.locator(f"#{LABS[lab]}").hover()
-        assert page.evaluate("window.__csp") == [], lab
-    context.close()
-    assert not errors, errors
+    with learner(browser, 1280, 800, bypass_csp=False) as page:
+        page.add_init_script(WATCH_CSP)
+        for extra in ("", "&embed=1&hide=data"):
+            page.goto(f"{server}/labs/{lab}?lang=en{extra}")
+            expect(page.locator("#conn")).to_have_attribute("data-state", "open")
+            page.keyboard.press("Space")
+            expect(page.locator("#stat-step")).to_have_text(re.compile(r"^([6-9]|\d\d+)$"))
+            page.locator(f"#{LABS[lab]}").hover()
+            assert page.evaluate("window.__csp") == [], lab
 
 
 # An iframe of `src`, resolved once it has loaded (or failed to).

@@ -10,12 +10,7 @@ body in-process; a few whole scripts run as subprocesses.
 
 from __future__ import annotations
 
-import ast
-import json
 import math
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,6 +21,7 @@ from engine.export import circles as body
 from engine.export import python_script
 from engine.labs import registry
 from engine.labs.circles import AddPointArgs, Circles, CirclesParams, NoArgs
+from tests.engine.export_checks import check_standalone, run_script
 
 ALL_FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2")
 
@@ -45,51 +41,6 @@ def add(c: Circles, x1: float, x2: float, label: int) -> None:
 def expected(c: Circles) -> dict[str, Any]:
     """What the export must print: the lab's step and its frame's training loss."""
     return {"step": c.steps, "loss": c.frame()["loss"]["train"]}
-
-
-def strict_json(line: str) -> Any:
-    """Parse JSON as the spec has it: NaN and Infinity are not JSON."""
-
-    def refuse(name: str) -> Any:
-        raise ValueError(f"not JSON: {name}")
-
-    return json.loads(line, parse_constant=refuse)
-
-
-def run_script(c: Circles, tmp_path: Path) -> dict[str, Any]:
-    """Export the lab, run the script in an isolated interpreter, parse its last line."""
-    name, source = python_script(c)
-    path = tmp_path / name
-    path.write_text(source, encoding="utf-8")
-    env = {"PATH": os.environ.get("PATH", ""), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(
-        [sys.executable, "-I", str(path)], env=env, cwd=tmp_path, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = strict_json(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def imports(tree: ast.Module) -> set[str]:
-    """The top-level packages a module imports."""
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0])
-    return names
-
-
-def assignments(tree: ast.Module) -> dict[str, ast.expr]:
-    """Top-level ``NAME = value`` statements of a module: name → value node."""
-    return {
-        target.id: node.value
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    }
 
 
 def replay(c: Circles) -> dict[str, Any]:
@@ -170,23 +121,14 @@ def test_the_script_is_standalone_and_states_its_settings() -> None:
     assert registry()["circles"] is Circles
     name, source = python_script(c)
     assert name == "circles_step5.py"
-    tree = ast.parse(source)
-    assert imports(tree) <= {
-        "__future__",
-        "collections",
-        "itertools",
-        "json",
-        "math",
-        "numpy",
-        "typing",
-    }
-    settings = assignments(tree)
-    assert ast.literal_eval(settings["PARAMS"]) == c.log.params
-    assert ast.literal_eval(settings["CHANGES"]) == [(3, "params", {"lr": 0.5})]
-    assert ast.literal_eval(settings["STEPS"]) == 5
-    first_def = next(n.lineno for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef))
-    assert all(settings[k].lineno < first_def for k in ("PARAMS", "CHANGES", "STEPS"))
-    assert "engine" not in source.replace("Descent Playground", "")
+    check_standalone(
+        source,
+        params=c.log.params,
+        changes=[(3, "params", {"lr": 0.5})],
+        steps=5,
+        docstring="Descent Playground: the circles lab",
+        stdlib={"collections", "itertools", "json", "math", "typing"},
+    )
 
 
 # -- every dataset, feature, activation, loss and optimizer, in-process ------------------

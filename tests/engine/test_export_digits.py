@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import ast
 import base64
-import json
 import math
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -31,6 +27,7 @@ from engine.export import digits as digits_body
 from engine.export import python_script
 from engine.labs import registry
 from engine.labs.digits import Digits, DigitsParams
+from tests.engine.export_checks import assignments, check_standalone, first_def, run_script
 
 DATA = Path(engine.__file__).parent / "data" / "optdigits.csv.gz"
 
@@ -48,29 +45,6 @@ def expected(d: Digits) -> dict[str, Any]:
     not finite: the frame keeps NaN, JSON cannot)."""
     loss = d.frame()["loss"]["train"]
     return {"step": d.steps, "loss": loss if math.isfinite(loss) else None}
-
-
-def strict_json(line: str) -> Any:
-    """Parse JSON as the spec has it: NaN and Infinity are not JSON."""
-
-    def refuse(name: str) -> Any:
-        raise ValueError(f"not JSON: {name}")
-
-    return json.loads(line, parse_constant=refuse)
-
-
-def run_script(d: Digits, tmp_path: Path) -> dict[str, Any]:
-    """Export the lab, run the script in an isolated interpreter, parse its last line."""
-    name, source = python_script(d)
-    path = tmp_path / name
-    path.write_text(source, encoding="utf-8")
-    env = {"PATH": os.environ.get("PATH", ""), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(
-        [sys.executable, "-I", str(path)], env=env, cwd=tmp_path, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = strict_json(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 @pytest.fixture
@@ -136,31 +110,17 @@ def test_the_script_is_standalone_and_carries_the_data() -> None:
     name, source = python_script(d)
     assert name == "digits_step2.py"
     assert '= ""  # paste:' not in source
-    tree = ast.parse(source)
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
-    stdlib = {"__future__", "base64", "collections", "gzip", "itertools", "json", "math", "typing"}
-    assert imported <= {*stdlib, "numpy"}
-    settings = {
-        target.id: node
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    }
-    assert ast.literal_eval(settings["PARAMS"].value) == d.log.params
-    assert ast.literal_eval(settings["CHANGES"].value) == [(2, "params", {"lr": 0.05})]
-    assert ast.literal_eval(settings["STEPS"].value) == 2
-    first_def = next(n.lineno for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef))
-    assert all(settings[k].lineno < first_def for k in ("PARAMS", "CHANGES", "STEPS"))
-    pasted = ast.literal_eval(settings["OPTDIGITS_CSV_GZ_B64"].value)
-    assert base64.b64decode(pasted) == DATA.read_bytes()
-    assert settings["OPTDIGITS_CSV_GZ_B64"].lineno > first_def  # the blob is out of the way
-    assert "engine" not in source
+    tree = check_standalone(
+        source,
+        params=d.log.params,
+        changes=[(2, "params", {"lr": 0.05})],
+        steps=2,
+        docstring="Descent Playground: the digits lab",
+        stdlib={"base64", "collections", "gzip", "itertools", "json", "math", "typing"},
+    )
+    blob = assignments(tree)["OPTDIGITS_CSV_GZ_B64"]
+    assert base64.b64decode(ast.literal_eval(blob.value)) == DATA.read_bytes()
+    assert blob.lineno > first_def(tree)  # the blob is out of the way
 
 
 # -- models, activations, optimizers and data, in-process ------------------------------

@@ -9,14 +9,9 @@ script body's ``run`` in-process, which is the same code the script runs.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
-import json
 import math
-import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +22,7 @@ from engine.export import python_script
 from engine.lab import Effect
 from engine.labs import registry
 from engine.labs.neuron import PRESETS, Neuron, NeuronParams
+from tests.engine.export_checks import check_standalone, run_script
 
 
 def make(**kw: Any) -> Neuron:
@@ -43,23 +39,6 @@ def expected(lab: Neuron) -> dict[str, Any]:
     """What the export must print: the live lab's state, as JSON can hold it."""
     loss = lab.frame()["loss"]["train"]
     return {"step": lab.steps, "loss": loss if math.isfinite(loss) else None}
-
-
-def reject(name: str) -> None:
-    raise AssertionError(f"not valid JSON: {name}")
-
-
-def run_script(lab: Neuron, tmp_path: Path) -> dict[str, Any]:
-    """Export ``lab``, run the script standalone, and parse its last line of output."""
-    name, source = python_script(lab)
-    path = tmp_path / name
-    path.write_text(source, encoding="utf-8")
-    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PATH": os.environ["PATH"]}
-    done = subprocess.run(
-        [sys.executable, "-I", str(path)], env=env, cwd=tmp_path, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.splitlines()[-1], parse_constant=reject)
 
 
 def replay(lab: Neuron) -> dict[str, Any]:
@@ -136,22 +115,13 @@ def test_script_is_standalone_and_states_its_settings() -> None:
     lab.step(2)
     name, source = python_script(lab)
     assert name == "neuron_step5.py"
-    tree = ast.parse(source)
-    roots = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
-             for a in n.names}  # fmt: skip
-    roots |= {n.module.split(".")[0] for n in ast.walk(tree)
-              if isinstance(n, ast.ImportFrom) and n.module}  # fmt: skip
-    assert "numpy" in roots
-    assert roots - {"numpy"} <= set(sys.stdlib_module_names) | {"__future__"}
-    settings = {t.id: n for n in tree.body if isinstance(n, ast.Assign) for t in n.targets
-                if isinstance(t, ast.Name)}  # fmt: skip
-    first_def = min(n.lineno for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef))
-    assert all(settings[k].lineno < first_def for k in ("PARAMS", "CHANGES", "STEPS"))
-    assert ast.literal_eval(settings["PARAMS"].value) == {
-        **dataclasses.asdict(NeuronParams()), "costs": "quadratic"}  # fmt: skip
-    assert ast.literal_eval(settings["CHANGES"].value) == [(3, "params", {"lr": 0.5})]
-    assert ast.literal_eval(settings["STEPS"].value) == 5
-    assert (ast.get_docstring(tree) or "").startswith("Descent Playground: the neuron lab")
+    check_standalone(
+        source,
+        params={**dataclasses.asdict(NeuronParams()), "costs": "quadratic"},
+        changes=[(3, "params", {"lr": 0.5})],
+        steps=5,
+        docstring="Descent Playground: the neuron lab",
+    )
 
 
 @pytest.mark.parametrize("costs", ["both", "quadratic", "cross_entropy"])

@@ -13,6 +13,7 @@
 import { createI18n, translate } from "./i18n.js";
 import { buildControls } from "./controls.js";
 import { setChartText } from "./charts.js";
+import { setupClassroom } from "./classroom.js";
 import { applyHide, hiddenParams, setupEmbed, tidyShare } from "./embed.js";
 import { LabSession } from "./session.js";
 import { queryFor, readQuery, readable, same as sameValue, writeQuery } from "./url_state.js";
@@ -41,7 +42,9 @@ export function startLab(view) {
   const hide = boot.hide ?? [];
   const hidden = hiddenParams(boot.schema, hide);
 
-  const session = new LabSession(boot.lab, () => queryFor(state.params, defaults,
+  // a follower's socket names only its room; everything else comes from the presenter
+  const session = new LabSession(boot.lab, () => state.following
+    ? new URLSearchParams({ follow: state.following }) : queryFor(state.params, defaults,
     state.hello ? {} : Object.fromEntries(Object.entries(query).filter(([k]) => k in defaults))), {
     status: (s) => setConnection(s),
     other: (msg) => {
@@ -49,7 +52,8 @@ export function startLab(view) {
       markDirty();
     },
   });
-  const send = (op, fields) => session.send(op, fields);
+  // while following, the controls are locked: only a fork goes out
+  const send = (op, fields) => (state.following && op !== "fork" ? null : session.send(op, fields));
   // what a learner does on a chart must not change a param the teacher hid
   const sendUnlocked = (op, fields) => {
     if (op !== "configure" || !fields?.params || !hidden.size) return send(op, fields);
@@ -67,10 +71,16 @@ export function startLab(view) {
   const handlers = session.handlers;
   handlers.hello = (msg) => {
     state.hello = msg;
+    classroom.hello(msg);
+    setLocked(!!msg.read_only);
     applyParams(msg.params);
     view.hello?.(msg);
   };
   handlers.config = (msg) => {
+    if (msg.forked) {
+      classroom.forked();
+      setLocked(false);
+    }
     applyParams(msg.params);
     if (msg.reset) resetView();
   };
@@ -91,6 +101,7 @@ export function startLab(view) {
     if (msg.reason === "diverged") document.body.classList.add("is-diverged");
   };
   handlers.error = (msg) => {
+    if (classroom.roomError(msg)) return;
     let shown = false;
     for (const e of msg.errors ?? []) shown = controls.showError(e.field, e.message) || shown;
     controls.set(state.params); // put the widget back to the value in force
@@ -105,8 +116,8 @@ export function startLab(view) {
   }
   /** The experiment as a query: params off their defaults, the language, the view toggles. */
   function pageQuery() {
-    return queryFor(state.params, defaults, { lang: state.langExplicit ? i18n.lang : null,
-      ...(view.urlExtras?.() ?? {}) });
+    return queryFor(state.params, defaults, { follow: state.following,
+      lang: state.langExplicit ? i18n.lang : null, ...(view.urlExtras?.() ?? {}) });
   }
   function writeUrl() {
     const q = pageQuery();
@@ -116,6 +127,12 @@ export function startLab(view) {
     const other = new URLSearchParams(location.search); // for a middle click on the toggle
     other.set("lang", i18n.lang === "zh" ? "en" : "zh");
     $("lang-toggle")?.setAttribute("href", `?${readable(other)}`);
+  }
+  /** A follower's controls are locked (hide= stays as it is: a disabled box stays disabled). */
+  function setLocked(locked) {
+    document.body.classList.toggle("is-following", locked);
+    const boxes = document.querySelectorAll("#controls fieldset, .player button, #presets button");
+    for (const box of boxes) box.disabled = locked;
   }
   function resetView() {
     view.reset?.();
@@ -190,7 +207,9 @@ export function startLab(view) {
     writeUrl();
   });
   const chartText = () => setChartText({ png: i18n.t("chart.png"), camera: i18n.t("chart.camera") });
+  const classroom = setupClassroom({ i18n, toast, send, handlers, state, follow: query.follow });
   i18n.onChange(() => {
+    classroom.relabel();
     chartText();
     view.relabel?.();
     markDirty();

@@ -1,0 +1,125 @@
+// The classroom: a teacher presents (a room code, a link and its QR code),
+// students follow read-only and may fork, and anyone exports the run as a
+// Python script or JSON. The page's session stays the same object throughout:
+// a follower's socket becomes its own session when it forks.
+
+import { copyText, openDialog } from "./embed.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** Save `text` as a file named `filename`, without a round trip to the server. */
+function download(filename, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = Object.assign(document.createElement("a"), { href: url, download: filename });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/**
+ * Wire the share buttons, the present dialog and the follow banner.
+ * ctx: {lab, i18n, toast, send, handlers, state, follow} where `follow` is the
+ * room code from the URL (or null) and `state.following` mirrors it until a fork.
+ */
+export function setupClassroom(ctx) {
+  const { i18n, toast, send, handlers, state } = ctx;
+  state.following = ctx.follow || null;
+  let banner = state.following ? "joining" : null;
+
+  function followUrl(path) {
+    const url = new URL(path, location.origin);
+    if (state.langExplicit) url.searchParams.set("lang", i18n.lang);
+    return url.href;
+  }
+
+  function showBanner(kind) {
+    banner = kind;
+    const box = $("follow-banner");
+    if (!box) return;
+    box.hidden = !kind;
+    document.body.classList.toggle("is-following", !!state.following);
+    if (!kind) return;
+    box.dataset.kind = kind;
+    const code = state.following ?? "";
+    for (const part of ["title", "text"]) { // no data-i18n: relabel() fills in the code
+      const node = $(`follow-${part}`);
+      node.textContent = i18n.t(`follow.${kind}_${part}`).replace("{code}", code);
+    }
+    const refused = kind === "missing" || kind === "full";
+    $("btn-fork").hidden = refused || kind === "joining";
+    $("follow-alone").hidden = !refused;
+  }
+
+  // -- present ------------------------------------------------------------------
+  function showRoom(msg) {
+    const link = followUrl(msg.follow_url);
+    $("present-code").textContent = msg.room;
+    $("present-link").value = link;
+    $("present-qr").src = `/api/qr.svg?text=${encodeURIComponent(link)}`;
+    $("present-qr").alt = link;
+    const label = $("btn-present").querySelector("[data-i18n]");
+    label.dataset.i18n = "share.presenting";
+    label.textContent = i18n.t("share.presenting");
+    $("btn-present").classList.add("live");
+    state.room = msg.room;
+    openDialog($("present-dialog"));
+  }
+  $("btn-present")?.addEventListener("click", () => {
+    if (state.room) openDialog($("present-dialog"));
+    else send("present");
+  });
+  $("present-copy")?.addEventListener("click", () => copyText($("present-link"), toast, i18n));
+  handlers.room = showRoom;
+
+  // -- follow and fork --------------------------------------------------------------
+  handlers.room_closed = () => {
+    if (state.following) showBanner("closed");
+  };
+  $("btn-fork")?.addEventListener("click", () => {
+    $("btn-fork").disabled = true;
+    send("fork");
+  });
+  /** The hello of a follower, or the config that answers its fork. */
+  function hello(msg) {
+    if (msg.read_only) showBanner(banner === "closed" ? "closed" : "live");
+  }
+  function forked() {
+    state.following = null;
+    $("btn-fork").disabled = false;
+    showBanner(null);
+    toast(i18n.t("follow.forked"));
+  }
+  /** True when the error was about the room (shown in the banner, not as a toast). */
+  function roomError(msg) {
+    if (msg.code === "no_such_room" || msg.code === "room_full") {
+      showBanner(msg.code === "room_full" ? "full" : "missing");
+      $("follow-alone").href = `${location.pathname}${state.langExplicit ? `?lang=${i18n.lang}` : ""}`;
+      return true;
+    }
+    return msg.code === "read_only"; // a click on a chart while following: the banner says why
+  }
+
+  // -- export -----------------------------------------------------------------------
+  const busy = new Set();
+  for (const format of ["python", "json"]) {
+    $(`btn-export-${format}`)?.addEventListener("click", (ev) => {
+      if (busy.has(format)) return;
+      busy.add(format);
+      ev.currentTarget.setAttribute("aria-busy", "true");
+      if (send("export", { format }) === null) done(format);
+    });
+  }
+  function done(format) {
+    busy.delete(format);
+    $(`btn-export-${format}`)?.removeAttribute("aria-busy");
+  }
+  handlers.export = (msg) => {
+    done(msg.format);
+    download(msg.filename, msg.content, msg.format === "json" ? "application/json" : "text/x-python");
+    toast(i18n.t("export.saved").replace("{file}", msg.filename));
+  };
+
+  if (state.following) showBanner("joining");
+  return { hello, forked, roomError, relabel: () => showBanner(banner) };
+}

@@ -1,0 +1,132 @@
+"""A teacher presents, a student follows, forks, and the room closes: two real pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import learner, shot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def student(browser: Browser) -> Iterator[Page]:
+    """A second learner, in a browser context of their own."""
+    with learner(browser, 1280, 800) as pg:
+        yield pg
+
+
+def steps(page: Page) -> int:
+    return int(page.locator("#stat-step").inner_text())
+
+
+def open_beans(page: Page, server: str, query: str) -> None:
+    page.goto(f"{server}/labs/beans?{query}")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "open")
+
+
+def present(teacher: Page) -> tuple[str, str]:
+    teacher.locator("#btn-present").click()
+    dialog = teacher.locator("#present-dialog")
+    expect(dialog).to_be_visible()
+    expect(teacher.locator("#present-code")).to_have_text(re.compile(r"^[A-Z2-9]{5}$"))
+    code = teacher.locator("#present-code").inner_text()
+    link = teacher.locator("#present-link").input_value()
+    assert f"/labs/beans?follow={code}" in link
+    # the QR code is a real image the browser decoded, not an empty box
+    teacher.wait_for_function("document.getElementById('present-qr').naturalWidth > 0")
+    return code, link
+
+
+def test_present_follow_and_fork(page: Page, student: Page, server: str) -> None:
+    teacher = page
+    open_beans(teacher, server, "lang=en&method=sgd&speed=3")
+    code, link = present(teacher)
+    shot(teacher, "classroom-present-dialog")
+    teacher.keyboard.press("Escape")
+    expect(teacher.locator("#btn-present")).to_contain_text("Presenting")
+
+    student.goto(link)
+    banner = student.locator("#follow-banner")
+    expect(banner).to_contain_text(f"Following room {code}")
+    expect(student.locator(".ctl-lr input.ctl-num")).to_be_disabled()
+    expect(student.locator("#btn-play")).to_be_disabled()
+    expect(student.locator("#share")).to_be_hidden()
+
+    # The teacher plays and changes the rate: the student sees both, live.
+    teacher.keyboard.press("Space")
+    student.wait_for_function("Number(document.getElementById('stat-step').textContent) > 20")
+    box = teacher.locator(".ctl-lr input.ctl-num")
+    box.fill("0.05")
+    box.press("Enter")
+    expect(student.locator(".ctl-lr input.ctl-num")).to_have_value("0.050")
+    student.keyboard.press("Space")  # locked: nothing happens, no error
+    teacher.locator("#btn-play").click()  # pause (the focus is still in the box)
+    expect(teacher.locator("#btn-play")).to_have_attribute("aria-pressed", "false")
+    at = steps(teacher)
+    expect(student.locator("#stat-step")).to_have_text(str(at))
+    shot(student, "classroom-following")
+
+    # Fork: the student's own session, from the teacher's state at the same step.
+    line = "() => JSON.stringify(document.getElementById('chart-beans').data[2].y)"
+    teachers_line = teacher.evaluate(line)
+    student.locator("#btn-fork").click()
+    expect(banner).to_be_hidden()
+    expect(student.locator(".ctl-lr input.ctl-num")).to_be_enabled()
+    assert steps(student) == at and student.evaluate(line) == teachers_line
+    assert "follow=" not in student.url and "lr=0.05" in student.url
+    student.locator("#btn-step").click()
+    expect(student.locator("#stat-step")).to_have_text(str(at + 1))
+    assert steps(teacher) == at  # independent now
+    shot(student, "classroom-forked")
+
+
+def test_room_closed_then_fork(page: Page, student: Page, server: str) -> None:
+    teacher = page
+    open_beans(teacher, server, "lang=zh")
+    code, link = present(teacher)
+    teacher.keyboard.press("Escape")
+    teacher.locator("#btn-step").click()
+    teacher.locator("#btn-step").click()
+    student.goto(link)
+    expect(student.locator("#stat-step")).to_have_text("2")
+    teacher.close()  # the teacher leaves
+    banner = student.locator("#follow-banner")
+    expect(banner).to_contain_text(f"房间 {code} 已关闭")
+    shot(student, "classroom-closed-zh")
+    student.locator("#btn-fork").click()
+    expect(banner).to_be_hidden()
+    student.locator("#btn-step").click()
+    expect(student.locator("#stat-step")).to_have_text("3")
+
+
+def test_an_unknown_room(student: Page, server: str) -> None:
+    student.goto(f"{server}/labs/beans?follow=QQQQQ&lang=en")
+    banner = student.locator("#follow-banner")
+    expect(banner).to_contain_text("No room QQQQQ is open")
+    alone = student.locator("#follow-alone")
+    expect(alone).to_be_visible()
+    alone.click()
+    expect(student.locator("#conn")).to_have_attribute("data-state", "open")
+    expect(student.locator("#follow-banner")).to_be_hidden()
+    expect(student.locator("#btn-play")).to_be_enabled()
+
+
+def test_export_downloads_a_script(page: Page, server: str) -> None:
+    open_beans(page, server, "lang=en")
+    page.locator("#btn-step").click()
+    expect(page.locator("#stat-step")).to_have_text("1")
+    with page.expect_download() as got:
+        page.locator("#btn-export-python").click()
+    download = got.value
+    assert download.suggested_filename == "beans_step1.py"
+    text = Path(download.path()).read_text(encoding="utf-8")
+    assert "PARAMS = {" in text and "STEPS = 1" in text
+    with page.expect_download() as got:
+        page.locator("#btn-export-json").click()
+    assert got.value.suggested_filename == "beans_step1.json"
