@@ -50,6 +50,7 @@ bench: $(VENV)/.run-deps
 	$(PY) -m bench.stream
 	$(PY) -m bench.circles
 	$(PY) -m bench.digits
+	$(PY) -m bench.classroom
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts
