@@ -116,15 +116,22 @@ class Classroom:
             future: asyncio.Future[Snapshot | None] = asyncio.get_running_loop().create_future()
             room.forks.append(future)
             room.inbox.put_nowait(ForkRequest(future))
-            snapshot = await future
+            try:
+                snapshot = await future
+            finally:
+                if future in room.forks:  # a done future holds a whole lab: let it go
+                    room.forks.remove(future)
         if snapshot is None:  # the presenter left: its lab no longer changes
             snapshot = (await s.call(copy.deepcopy, room.final), room.speed)
         room.followers.discard(s.outbox)
         self.following = None
         s.lab, s.speed = snapshot
-        config = {"type": "config", "params": s.params(), "reset": False, "forked": True}
-        texts = [s.encode_reply(config, msg_id), *await s.call(s.data_and_frame, msg_id, False)]
-        s.outbox.put(*texts, s.state_text())
+        config = {"type": "config", "params": s.params(), "reset": False}
+        # "forked" is for this page only: a follower of a room this session opens later
+        # must not catch up on it (nor on the room_closed it may have seen)
+        s.outbox.put(s.encode_reply({**config, "forked": True}, msg_id), mirror=False)
+        s.outbox.kept.note([encode(config)])
+        s.outbox.put(*await s.call(s.data_and_frame, msg_id, False), s.state_text())
 
     # -- export ----------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from starlette.websockets import WebSocket
 
-from app.rooms import Kept
+from app.rooms import Kept, has_details
 
 if TYPE_CHECKING:
     from app.rooms import Room
@@ -49,7 +49,13 @@ class Outbox:
         return self.latest is not None
 
     def put_frame(self, text: str) -> None:
-        """Replace the waiting frame, if any: a slow client gets the newest one."""
+        """Replace the waiting frame, if any: a slow client gets the newest one.
+
+        A waiting frame with weights in it goes out anyway: they come only every few
+        frames, and a slow follower would otherwise hardly ever see them.
+        """
+        if self.latest is not None and has_details(self.latest) and not has_details(text):
+            self.queue.append(self.latest)
         self.latest = text
         self.ready.set()
         self.kept.note([text])

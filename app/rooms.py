@@ -24,33 +24,36 @@ if TYPE_CHECKING:
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread off a projector
 CODE_LENGTH = 5  # 32⁵ ≈ 33 million codes
-NOT_KEPT = frozenset({"hello", "error", "export", "room"})  # not replayed to latecomers
-_TYPE = re.compile(r'^\{"type":\s*"(\w+)"')
+# not replayed to latecomers: replies to one client, and what only a follower receives
+NOT_KEPT = frozenset({"hello", "error", "export", "room", "room_closed"})
+# `encode` writes "type" first; several messages of a kind are told apart by a "name" or a
+# "cost_name" right after it (neuron's two surfaces)
+_KIND = re.compile(r'^\{"type":\s*"(\w+)"(?:,\s*"(?:cost_)?name":\s*"(\w+)")?')
 
 
-def message_type(text: str) -> str | None:
-    """The ``type`` of an encoded message: ``encode`` writes it first."""
-    match = _TYPE.match(text)
-    return match.group(1) if match else None
+def has_details(frame: str) -> bool:
+    """A frame with the weights (circles, digits) that most frames leave out."""
+    return '"weights":' in frame
 
 
 class Kept:
     """The newest message of each kind a session sent, so a late follower can catch up."""
 
     def __init__(self) -> None:
-        self.kinds: dict[str, str] = {}  # in the order each kind was first sent
+        self.kinds: dict[str, str] = {}  # by "type:name", in the order first sent
         self.frame: str | None = None
         self.detail_frame: str | None = None  # newest frame with weights or images in it
 
     def note(self, texts: Iterable[str]) -> None:
         for text in texts:
-            kind = message_type(text)
+            match = _KIND.match(text)
+            kind = match.group(1) if match else None
             if kind == "frame":
                 self.frame = text
-                if '"weights":' in text:
+                if has_details(text):
                     self.detail_frame = text
-            elif kind is not None and kind not in NOT_KEPT:
-                self.kinds[kind] = text
+            elif match and kind not in NOT_KEPT:
+                self.kinds[f"{kind}:{match.group(2) or ''}"] = text
 
     def catch_up(self) -> list[str]:
         """The kept messages, then the newest frames (the detailed one first if older)."""

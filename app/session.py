@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import asdict
 from typing import Any, TypeVar
 
@@ -59,6 +59,7 @@ class Session:
         self.credit = 0.0  # fractional steps carried between frames at low speed
         self.seconds_per_step = 1e-4  # running estimate, to size chunks to the budget
         self.lab: Lab[Any]
+        self.work: Future[Any] | None = None  # the worker thread's current call
 
     async def run(self, query: dict[str, str]) -> None:
         """Serve until the client leaves; whatever happens, tasks are cleaned up."""
@@ -84,6 +85,11 @@ class Session:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.gather(*tasks, return_exceptions=True)
             self.running = False
+            if self.work is not None and not self.work.done():
+                # cancelling the task does not stop the thread: let the lab settle before a
+                # closing room hands it to forks
+                with contextlib.suppress(Exception):
+                    await asyncio.wrap_future(self.work)
             self.classroom.leave()
 
     # -- tasks ---------------------------------------------------------------------
@@ -302,7 +308,9 @@ class Session:
     # -- helpers ------------------------------------------------------------------------
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+        """Run ``fn`` in a worker thread; the lab is touched only this way, one call at a time."""
+        self.work = self.executor.submit(fn, *args)
+        return await asyncio.wrap_future(self.work)
 
     def encode_reply(self, message: Message, msg_id: Any) -> str:
         return encode(message if msg_id is None else {**message, "id": msg_id})

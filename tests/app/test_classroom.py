@@ -315,3 +315,33 @@ def test_a_fork_inherits_the_record_of_the_run(client: TestClient) -> None:
             record = json.loads(export(student, "json")["content"])
     assert record["step"] == 9
     assert record["changes"] == [{"step": 3, "kind": "params", "values": {"lr": 0.1}}]
+
+
+def test_a_late_follower_gets_both_neuron_surfaces(client: TestClient) -> None:
+    with client.websocket_connect("/ws/neuron") as teacher:
+        recv_until(teacher, "frame")
+        code = present(teacher)
+        with client.websocket_connect(f"/ws/neuron?follow={code}") as student:
+            caught = until_frame(student)[1:]
+    surfaces = [m["cost_name"] for m in caught if m["type"] == "surface"]
+    assert sorted(surfaces) == ["cross_entropy", "quadratic"]
+
+
+def test_a_fork_that_presents_starts_a_clean_room(client: TestClient) -> None:
+    with client.websocket_connect("/ws/beans") as teacher:
+        open_beans(teacher)
+        code = present(teacher)
+        following = client.websocket_connect(f"/ws/beans?follow={code}")
+        student = following.__enter__()
+        until_frame(student)
+    recv_until(student, "room_closed")
+    student.send_json({"op": "fork"})
+    assert recv_until(student, "config")["forked"] is True
+    recv_until(student, "frame")
+    second = present(student)
+    with client.websocket_connect(f"/ws/beans?follow={second}") as newcomer:
+        assert newcomer.receive_json()["read_only"] is True
+        caught = until_frame(newcomer)
+    assert [m["type"] for m in caught].count("room_closed") == 0
+    assert not any(m.get("forked") for m in caught)
+    following.__exit__(None, None, None)

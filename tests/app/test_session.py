@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from typing import Any
 
 import numpy as np
@@ -205,6 +206,28 @@ def test_outbox_keeps_only_the_latest_frame_for_a_slow_client() -> None:
     # 100 frames for a client that read none: only the newest waits, and it goes out
     # before the reply that came after it
     assert asyncio.run(scenario()) == ["frame 99", "config", "frame after config"]
+
+
+def test_outbox_never_drops_a_frame_with_weights() -> None:
+    async def scenario() -> list[str]:
+        box = Outbox()
+        box.put_frame('{"type":"frame","step":1,"weights":{}}')
+        box.put_frame('{"type":"frame","step":2}')
+        box.put_frame('{"type":"frame","step":3}')
+        sent: list[str] = []
+
+        class FakeSocket:
+            async def send_text(self, text: str) -> None:
+                sent.append(text)
+                if len(sent) == 2:
+                    raise asyncio.CancelledError
+
+        with contextlib.suppress(asyncio.CancelledError):
+            await box.drain(FakeSocket())
+        return sent
+
+    # weights come every few frames: the one carrying them goes out, then the newest
+    assert [json.loads(t)["step"] for t in asyncio.run(scenario())] == [1, 3]
 
 
 def test_the_frame_that_diverged_arrives_before_play_stops(client: TestClient) -> None:

@@ -130,3 +130,13 @@ def test_export_downloads_a_script(page: Page, server: str) -> None:
     with page.expect_download() as got:
         page.locator("#btn-export-json").click()
     assert got.value.suggested_filename == "beans_step1.json"
+
+
+def test_a_reconnect_ends_the_presentation(page: Page, server: str) -> None:
+    open_beans(page, server, "lang=en")
+    present(page)
+    page.keyboard.press("Escape")
+    expect(page.locator("#btn-present")).to_contain_text("Presenting")
+    page.evaluate("window.descent.session.ws.close()")  # a network blip: a new session
+    expect(page.locator("#btn-present")).to_have_text(re.compile(r"Present$"))
+    expect(page.locator("#toast")).to_contain_text("room closed")

@@ -1,6 +1,7 @@
 // The classroom: a teacher presents (a room code, a link and its QR code),
-// students follow read-only and may fork, and anyone exports the run as a
-// Python script or JSON. The page's session stays the same object throughout:
+// students follow read-only and may fork, and a session of one's own exports
+// its run as a Python script or JSON (a follower forks first: the Share
+// section is hidden while following). The page's session stays the same object throughout:
 // a follower's socket becomes its own session when it forks.
 
 import { copyText, openDialog } from "./embed.js";
@@ -52,16 +53,20 @@ export function setupClassroom(ctx) {
   }
 
   // -- present ------------------------------------------------------------------
+  function setPresenting(on) {
+    const label = $("btn-present")?.querySelector("[data-i18n]");
+    if (!label) return;
+    label.dataset.i18n = on ? "share.presenting" : "share.present";
+    label.textContent = i18n.t(label.dataset.i18n);
+    $("btn-present").classList.toggle("live", on);
+  }
   function showRoom(msg) {
     const link = followUrl(msg.follow_url);
     $("present-code").textContent = msg.room;
     $("present-link").value = link;
     $("present-qr").src = `/api/qr.svg?text=${encodeURIComponent(link)}`;
     $("present-qr").alt = link;
-    const label = $("btn-present").querySelector("[data-i18n]");
-    label.dataset.i18n = "share.presenting";
-    label.textContent = i18n.t("share.presenting");
-    $("btn-present").classList.add("live");
+    setPresenting(true);
     state.room = msg.room;
     openDialog($("present-dialog"));
   }
@@ -78,11 +83,24 @@ export function setupClassroom(ctx) {
   };
   $("btn-fork")?.addEventListener("click", () => {
     $("btn-fork").disabled = true;
-    send("fork");
+    if (send("fork") === null) $("btn-fork").disabled = false;
   });
-  /** The hello of a follower, or the config that answers its fork. */
+  /** Every hello: a (re)connected session. Nothing asked before it will be answered. */
   function hello(msg) {
+    unstick();
     if (msg.read_only) showBanner(banner === "closed" ? "closed" : "live");
+    if (state.room && !msg.read_only) {
+      // a reconnect is a new session: the old room closed with the old one
+      state.room = null;
+      setPresenting(false);
+      $("present-dialog")?.close();
+      toast(i18n.t("present.lost"));
+    }
+  }
+  /** Buttons waiting for a reply that will not come (after an error or a reconnect). */
+  function unstick() {
+    if ($("btn-fork")) $("btn-fork").disabled = false;
+    for (const format of [...busy]) done(format);
   }
   function forked() {
     state.following = null;
@@ -92,6 +110,7 @@ export function setupClassroom(ctx) {
   }
   /** True when the error was about the room (shown in the banner, not as a toast). */
   function roomError(msg) {
+    unstick();
     if (msg.code === "no_such_room" || msg.code === "room_full") {
       showBanner(msg.code === "room_full" ? "full" : "missing");
       $("follow-alone").href = `${location.pathname}${state.langExplicit ? `?lang=${i18n.lang}` : ""}`;
