@@ -50,7 +50,7 @@ class Classroom:
                 )
             await self.fork(msg_id)
         elif op == "present":
-            await self.present(msg_id)
+            self.present(msg_id)
         elif op == "export":
             await self.export(msg, msg_id)
         elif op == "fork":
@@ -61,7 +61,7 @@ class Classroom:
 
     # -- presenter -------------------------------------------------------------------
 
-    async def present(self, msg_id: Any) -> None:
+    def present(self, msg_id: Any) -> None:
         s = self.session
         if self.room is None:
             room = self.rooms.create(s.spec.id, s.params, s.inbox, s.outbox.kept)

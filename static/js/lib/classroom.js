@@ -45,7 +45,7 @@ export function setupClassroom(ctx) {
     const code = state.following ?? "";
     for (const part of ["title", "text"]) { // no data-i18n: relabel() fills in the code
       const node = $(`follow-${part}`);
-      node.textContent = i18n.t(`follow.${kind}_${part}`).replace("{code}", code);
+      node.textContent = i18n.t(`follow.${kind}_${part}`, { code });
     }
     const refused = kind === "missing" || kind === "full";
     $("btn-fork").hidden = refused || kind === "joining";
@@ -136,7 +136,7 @@ export function setupClassroom(ctx) {
   handlers.export = (msg) => {
     done(msg.format);
     download(msg.filename, msg.content, msg.format === "json" ? "application/json" : "text/x-python");
-    toast(i18n.t("export.saved").replace("{file}", msg.filename));
+    toast(i18n.t("export.saved", { file: msg.filename }));
   };
 
   if (state.following) showBanner("joining");
