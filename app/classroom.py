@@ -13,7 +13,7 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.protocol import ProtocolError, encode
+from app.protocol import ProtocolError, encode, shown
 from app.rooms import Room, Rooms, Snapshot
 from engine import export
 
@@ -91,20 +91,21 @@ class Classroom:
         s = self.session
         room = self.rooms.find(code)
         if room is None or room.lab_id != s.spec.id:
-            return await self._refuse("no_such_room", f"no {s.spec.id} room {code!r} is open",
+            return await self._refuse("no_such_room", f"no {s.spec.id} room {shown(code)} is open",
                                       NO_SUCH_ROOM)  # fmt: skip
         if len(room.followers) >= self.rooms.max_followers:
             return await self._refuse("room_full", f"room {room.code} is full", 1013)
         hello = s.hello(room.params(), read_only=True, room=room.code)
         s.outbox.put(encode(hello), *room.kept.catch_up())
         room.followers.add(s.outbox)
+        s.outbox.resync = room.kept.catch_up  # a follower too far behind starts over from here
         self.following = room
         return True
 
     async def _refuse(self, code: str, message: str, close: int) -> bool:
         ws = self.session.ws
         await ws.send_text(encode(ProtocolError(code, message).to_message()))
-        await ws.close(close, message)
+        await ws.close(close, message.encode()[:120].decode(errors="ignore"))  # ≤ 123 bytes
         return False
 
     async def fork(self, msg_id: Any) -> None:
@@ -124,8 +125,9 @@ class Classroom:
         if snapshot is None:  # the presenter left: its lab no longer changes
             snapshot = (await s.call(copy.deepcopy, room.final), room.speed)
         room.followers.discard(s.outbox)
-        self.following = None
+        self.following, s.outbox.resync = None, None
         s.lab, s.speed = snapshot
+        s.pacer.forget()
         config = {"type": "config", "params": s.params(), "reset": False}
         # "forked" is for this page only: a follower of a room this session opens later
         # must not catch up on it (nor on the room_closed it may have seen)
@@ -137,11 +139,11 @@ class Classroom:
 
     async def export(self, msg: dict[str, Any], msg_id: Any) -> None:
         fmt = msg.get("format")
-        if fmt not in EXPORTERS:
+        if not isinstance(fmt, str) or fmt not in EXPORTERS:
             raise ProtocolError(
                 "invalid_params",
                 "bad export format",
-                [{"field": "format", "message": f"expected 'python' or 'json', got {fmt!r}"}],
+                [{"field": "format", "message": f"expected 'python' or 'json', got {shown(fmt)}"}],
             )
         s = self.session
         filename, content = await s.call(EXPORTERS[fmt], s.lab)

@@ -2,6 +2,11 @@
 
 A presenting session's outbox also hands every text to its room, which passes
 it on to the followers' outboxes.
+
+Memory stays bounded whatever the client does: frames replace each other, the
+session stops taking new ops while replies pile up (``room``), and a client that
+lets more than ``limit`` bytes wait is closed (``StalledError``), or, if it only
+follows a room, started over from the room's newest state (``resync``).
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from starlette.websockets import WebSocket
@@ -18,16 +24,29 @@ from app.rooms import Kept, has_details
 if TYPE_CHECKING:
     from app.rooms import Room
 
+LOW_WATER = 256 * 1024  # replies waiting below this: the session takes its next op
+
+
+class StalledError(Exception):
+    """The client does not read what it is sent; the socket is closed with 1008."""
+
 
 class Outbox:
     """Ordered replies plus a one-slot mailbox for play frames."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 4 << 20, send_timeout: float = 30.0) -> None:
         self.queue: deque[str] = deque()
         self.latest: str | None = None
         self.ready = asyncio.Event()
+        self.drained = asyncio.Event()
+        self.drained.set()
         self.room: Room | None = None  # set while presenting: followers get every text too
         self.kept = Kept()  # what a follower joining now would need
+        self.limit, self.send_timeout = limit, send_timeout
+        self.waiting = 0  # bytes (characters) queued, frames included
+        self.stalled = False
+        # a follower's outbox: the room's state now, to start over from when it overflows
+        self.resync: Callable[[], list[str]] | None = None
 
     def put(self, *texts: str, mirror: bool = True) -> None:
         """Queue replies after any frame still waiting: that frame is history, not stale.
@@ -38,7 +57,7 @@ class Outbox:
             self.queue.append(self.latest)
             self.latest = None
         self.queue.extend(texts)
-        self.ready.set()
+        self._grew(sum(map(len, texts)))
         if mirror:
             self.kept.note(texts)
             if self.room is not None:
@@ -54,24 +73,64 @@ class Outbox:
         A waiting frame with weights in it goes out anyway: they come only every few
         frames, and a slow follower would otherwise hardly ever see them.
         """
-        if self.latest is not None and has_details(self.latest) and not has_details(text):
-            self.queue.append(self.latest)
+        if self.latest is not None:
+            if has_details(self.latest) and not has_details(text):
+                self.queue.append(self.latest)
+            else:
+                self.waiting -= len(self.latest)
         self.latest = text
-        self.ready.set()
+        self._grew(len(text))
         self.kept.note([text])
         if self.room is not None:
             self.room.broadcast_frame(text)
+
+    def _grew(self, size: int) -> None:
+        self.waiting += size
+        self.ready.set()
+        if self.waiting > LOW_WATER:
+            self.drained.clear()
+        if self.waiting > self.limit:
+            self._overflow()
+
+    def _overflow(self) -> None:
+        if self.resync is None:
+            self.stalled = True  # the sender closes the socket
+            return
+        self.queue.clear()
+        self.latest = None
+        self.waiting = 0
+        self.queue.extend(self.resync())
+        self.waiting = sum(map(len, self.queue))
+
+    async def room_to_write(self) -> None:
+        """Wait until the replies waiting are few: a client that does not read stops
+        being served new ops (and its socket is not read), instead of piling them up."""
+        await self.drained.wait()
 
     async def drain(self, ws: WebSocket) -> None:
         """Send forever: replies first, in order, then the newest frame."""
         while True:
             await self.ready.wait()
             self.ready.clear()
-            while self.queue:
-                await ws.send_text(self.queue.popleft())
-            if self.latest is not None:
-                text, self.latest = self.latest, None
-                await ws.send_text(text)
+            while self.queue or self.latest is not None:
+                if self.stalled:
+                    raise StalledError("too far behind reading")
+                text = self.queue.popleft() if self.queue else self._take_frame()
+                await self._send(ws, text)
+                self.waiting -= len(text)
+                if self.waiting <= LOW_WATER:
+                    self.drained.set()
+
+    def _take_frame(self) -> str:
+        text, self.latest = self.latest, None
+        assert text is not None
+        return text
+
+    async def _send(self, ws: WebSocket, text: str) -> None:
+        try:
+            await asyncio.wait_for(ws.send_text(text), self.send_timeout)
+        except TimeoutError:
+            raise StalledError("not reading") from None
 
 
 class RateLimit:

@@ -22,6 +22,8 @@ from app.settings import Settings
 from engine.lab import Lab, Ui
 
 PROTOCOL_VERSION = 1
+MAX_ID_LENGTH = 128  # an `id` is echoed on every reply: a long one would multiply traffic
+SHOWN = 60  # characters of a client's value that an error message quotes
 SESSION_PARAMS = ("speed",)  # handled by the session itself, not by the lab
 CORE_OPS = ("configure", "play", "pause", "step", "reset")
 CLASSROOM_OPS = ("present", "fork", "export")  # see app/classroom.py
@@ -36,6 +38,12 @@ class ProtocolError(Exception):
 
     def to_message(self) -> dict[str, Any]:
         return {"type": "error", "code": self.code, "message": self.message, "errors": self.errors}
+
+
+def shown(value: Any) -> str:
+    """A client's value quoted in an error message, cut short: errors must stay small."""
+    text = repr(value)
+    return text if len(text) <= SHOWN else f"{text[: SHOWN - 1]}…"
 
 
 def invalid(errors: list[dict[str, str]]) -> ProtocolError:
@@ -78,30 +86,60 @@ class LabSpec:
     def session_defaults(self) -> dict[str, Any]:
         return {"speed": self.lab.default_speed}
 
-    def validate(self, current: Any, changes: Any) -> tuple[Any, dict[str, Any]]:
+    def validate(
+        self, current: Any, changes: Any, strict: bool = True
+    ) -> tuple[Any, dict[str, Any]]:
         """New (lab params, session params) from a subset of changes, or ``invalid``.
 
-        Nothing is applied unless every field is valid.
+        Nothing is applied unless every field is valid. ``strict`` (what clients
+        send): JSON types must match, so ``"lr": "0.5"`` or ``"n": true`` are
+        refused; URL query values are text and are converted instead.
         """
         if not isinstance(changes, Mapping):
             raise ProtocolError("bad_message", "configure needs `params`: an object")
         errors = [
-            {"field": str(k), "message": f"unknown param for {self.id}"}
+            {"field": shown(k)[1:-1] if len(str(k)) > SHOWN else str(k),
+             "message": f"unknown param for {self.id}"}
             for k in changes
             if k not in self.names and k not in SESSION_PARAMS
-        ]
+        ]  # fmt: skip
         session = self._session_params(changes, errors)
         lab_changes = {k: v for k, v in changes.items() if k in self.names}
         params = current
         try:
             merged = {**dataclasses.asdict(current), **lab_changes}
-            params = self.adapter.validate_python(merged)
+            params = (
+                self.adapter.validate_json(json.dumps(merged), strict=True)
+                if strict
+                else self.adapter.validate_python(merged)
+            )
         except ValidationError as exc:
             errors += field_errors(exc)
-        errors += self._over_limits(params) if not errors else []
+        if not errors:
+            errors += self._over_limits(params) or self._over_cost(params, set(lab_changes))
         if errors:
             raise invalid(errors)
         return params, session
+
+    def _over_cost(self, params: Any, changed: set[str]) -> list[dict[str, str]]:
+        """Params whose update or frame would cost more than this server allows.
+
+        Named by the fields that drive the cost, those just changed first.
+        """
+        cost, s = self.lab.cost(params), self.settings
+        errors = []
+        for what, value, limit, names in (
+            ("an update", cost.update, s.max_update_cost, self.lab.update_cost_fields),
+            ("a frame", cost.frame, s.max_frame_cost, self.lab.frame_cost_fields),
+        ):
+            if value > limit * 1e6:
+                fields = [n for n in names if n in changed] or list(names)
+                message = (
+                    f"too costly for this server: {what} would take {value / 1e6:.0f} million "
+                    f"multiply-adds, at most {limit:g} million; make {' or '.join(names)} smaller"
+                )
+                errors += [{"field": name, "message": message} for name in fields]
+        return errors
 
     def _session_params(
         self, changes: Mapping[str, Any], errors: list[dict[str, str]]
@@ -115,7 +153,7 @@ class LabSpec:
                 {
                     "field": "speed",
                     "message": f"expected a number in [0.01, {self.settings.max_speed:g}], "
-                    f"got {speed!r}",
+                    f"got {shown(speed)}",
                 }
             )
             return {}
@@ -149,7 +187,7 @@ class LabSpec:
         params, session, errors = self.defaults(), self.session_defaults(), []
         for key, value in changes.items():
             try:
-                params, extra = self.validate(params, {key: value})
+                params, extra = self.validate(params, {key: value}, strict=False)
                 session.update(extra)
             except ProtocolError as exc:
                 errors += exc.errors
@@ -164,7 +202,7 @@ class LabSpec:
         if unknown:
             raise invalid(unknown)
         try:
-            return self.op_adapters[op].validate_python(args)
+            return self.op_adapters[op].validate_json(json.dumps(args), strict=True)
         except ValidationError as exc:
             raise invalid(field_errors(exc)) from exc
 
@@ -215,21 +253,48 @@ def _number(raw: str) -> Any:
 
 
 def parse_client(text: str) -> dict[str, Any]:
-    """A client message as a dict with a string ``op``, or ``bad_message``."""
+    """A client message as a dict with a string ``op``, or ``bad_message``.
+
+    Whatever the text, this raises nothing but ``ProtocolError``: JSON nested too
+    deep (RecursionError), integers past CPython's digit limit (ValueError) and
+    escaped lone surrogates, which could not be sent back as UTF-8, all become
+    ``bad_message``.
+    """
     try:
         msg = json.loads(text)
+        json.dumps(msg, ensure_ascii=False).encode()  # every string must be valid Unicode
     except json.JSONDecodeError as exc:
         raise ProtocolError("bad_message", f"malformed JSON: {exc.msg} at {exc.pos}") from exc
+    except RecursionError as exc:
+        raise ProtocolError("bad_message", "JSON nested too deep") from exc
+    except UnicodeEncodeError as exc:
+        raise ProtocolError(
+            "bad_message", "text with an unpaired surrogate (\\ud800–\\udfff)"
+        ) from exc
+    except ValueError as exc:  # e.g. an integer literal with thousands of digits
+        raise ProtocolError("bad_message", f"unreadable JSON: {shown(str(exc))}") from exc
     if not isinstance(msg, dict):
         raise ProtocolError("bad_message", f"expected a JSON object, got {type(msg).__name__}")
-    msg_id = msg.get("id")
-    if msg_id is not None and (
-        not isinstance(msg_id, str | int | float) or isinstance(msg_id, bool)
-    ):
-        raise ProtocolError("bad_message", "`id` must be a string or a number")
+    _check_id(msg.get("id"))
     if not isinstance(msg.get("op"), str):
         raise ProtocolError("bad_message", "expected an `op` string")
     return msg
+
+
+def _check_id(msg_id: Any) -> None:
+    """An ``id`` is a short string or a finite number: every reply repeats it."""
+    if msg_id is None:
+        return
+    if isinstance(msg_id, str):
+        ok = len(msg_id) <= MAX_ID_LENGTH
+    else:
+        ok = isinstance(msg_id, int | float) and not isinstance(msg_id, bool)
+        ok = ok and math.isfinite(msg_id)
+    if not ok:
+        raise ProtocolError(
+            "bad_message", f"`id` must be a string of at most {MAX_ID_LENGTH} characters or a "
+            "finite number",
+        )  # fmt: skip
 
 
 # -- server messages ---------------------------------------------------------------

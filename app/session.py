@@ -1,28 +1,32 @@
 """One WebSocket, one private training session.
 
-Three tasks share a session: the receiver turns client text into inbox
-items, the runner is the only code that touches the lab (every CPU-heavy call
-runs in a worker thread, one at a time, so the lab needs no lock), and the
-sender writes the outbox to the socket. Replies queue in order; play frames go
-through a one-slot mailbox, and no new frame is computed while one still waits:
-a slow client gets fewer frames (and slower training), never a growing queue,
-and no frame's path is lost.
+Three tasks share a session: the receiver turns client text into inbox items,
+the runner is the only code that touches the lab, and the sender writes the
+outbox to the socket. Every CPU-heavy call runs on the shared fair scheduler,
+one at a time per session, so the lab needs no lock.
+
+The runner never lets work stand between a client and its answer: it takes
+every waiting op before it trains, and training comes in short slices (a
+frame's CPU budget), so Pause, a slider or Reset is answered within a frame
+however big the network, and a long ``step`` runs across slices. A slow client
+gets fewer frames and slower training, never a growing queue.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
+import logging
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Future
 from dataclasses import asdict
 from typing import Any, TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.classroom import Classroom, ForkRequest
-from app.outbox import Outbox, RateLimit
+from app.outbox import Outbox, RateLimit, StalledError
+from app.pacing import Pacer, StepJob
 from app.protocol import (
     CLASSROOM_OPS,
     CORE_OPS,
@@ -31,12 +35,16 @@ from app.protocol import (
     ProtocolError,
     encode,
     parse_client,
+    shown,
 )
 from app.rooms import Rooms
+from app.scheduler import Scheduler
 from app.settings import Settings
 from engine.lab import Effect, Lab, Message, OpError
 
 T = TypeVar("T")
+log = logging.getLogger("descent.session")
+POLICY_VIOLATION = 1008
 
 
 class Session:
@@ -47,19 +55,22 @@ class Session:
         ws: WebSocket,
         spec: LabSpec,
         settings: Settings,
-        executor: Executor,
+        scheduler: Scheduler,
         rooms: Rooms,
     ) -> None:
-        self.ws, self.spec, self.settings, self.executor = ws, spec, settings, executor
+        self.ws, self.spec, self.settings, self.scheduler = ws, spec, settings, scheduler
+        self.tenant = scheduler.tenant()
         self.classroom = Classroom(self, rooms)
-        self.inbox: asyncio.Queue[Any] = asyncio.Queue()
-        self.outbox = Outbox()
+        self.inbox: asyncio.Queue[Any] = asyncio.Queue()  # client ops, and forks asked of us
+        self.inbox_slots = asyncio.Semaphore(settings.max_inbox)  # client ops waiting, at most
+        self.outbox = Outbox(settings.max_outbox_bytes, settings.send_timeout_s)
         self.running = False
         self.speed = spec.lab.default_speed
-        self.credit = 0.0  # fractional steps carried between frames at low speed
-        self.seconds_per_step = 1e-4  # running estimate, to size chunks to the budget
+        self.pacer = Pacer(settings.frame_budget_ms / 1000)
+        self.stepping: StepJob | None = None  # a `step` op still under way
         self.lab: Lab[Any]
-        self.work: Future[Any] | None = None  # the worker thread's current call
+        self.work: Future[Any] | None = None  # the scheduler's current job for this session
+        self.log_limit = RateLimit(1 / 60)  # a bad client must not flood the server's log
 
     async def run(self, query: dict[str, str]) -> None:
         """Serve until the client leaves; whatever happens, tasks are cleaned up."""
@@ -77,33 +88,50 @@ class Session:
             for task in done:
                 if not task.cancelled() and isinstance(task.exception(), Exception):
                     raise task.exception()  # type: ignore[misc]
+        except StalledError as exc:
+            await self._close(POLICY_VIOLATION, str(exc))
         except (WebSocketDisconnect, RuntimeError):
             pass  # the client left mid-send; nothing to report to it
         finally:
-            for task in tasks:
-                task.cancel()
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.gather(*tasks, return_exceptions=True)
-            self.running = False
-            if self.work is not None and not self.work.done():
-                # cancelling the task does not stop the thread: let the lab settle before a
-                # closing room hands it to forks
-                with contextlib.suppress(Exception):
-                    await asyncio.wrap_future(self.work)
-            self.classroom.leave()
+            await self._end(tasks)
+
+    async def _end(self, tasks: set[asyncio.Task[Any]]) -> None:
+        for task in tasks:
+            task.cancel()
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self.running, self.stepping = False, None
+        if self.work is not None and not self.work.cancel():
+            # a job already running finishes its slice: let the lab settle before a
+            # closing room hands it to forks
+            with contextlib.suppress(Exception):
+                await asyncio.wrap_future(self.work)
+        self.classroom.leave()
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.ws.close(code, reason[:120]), 2)
 
     # -- tasks ---------------------------------------------------------------------
 
     async def _receive(self) -> None:
         limit = RateLimit(self.settings.max_messages_per_second)
-        async for text in self.ws.iter_text():
-            if len(text.encode()) > self.settings.max_message_bytes:
-                await self.ws.close(1008, "message too large")
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            size = len(text.encode()) if text is not None else len(message.get("bytes") or b"")
+            if size > self.settings.max_message_bytes:
+                await self._close(POLICY_VIOLATION, "message too large")
                 return
             if not limit.allow():
-                await self.ws.close(1008, "too many messages")
+                await self._close(POLICY_VIOLATION, "too many messages")
                 return
+            await self.inbox_slots.acquire()  # a full inbox: stop reading the socket
             try:
+                if text is None:
+                    raise ProtocolError("bad_message", "binary frames are not accepted: send JSON")
                 await self.inbox.put(parse_client(text))
             except ProtocolError as exc:
                 await self.inbox.put(exc)
@@ -112,16 +140,42 @@ class Session:
         loop = asyncio.get_running_loop()
         next_tick = loop.time()
         while True:
-            timeout = max(0.0, next_tick - loop.time()) if self.running else None
-            try:
-                item = await asyncio.wait_for(self.inbox.get(), timeout)
-            except TimeoutError:
-                next_tick = max(next_tick + 1 / self.settings.fps, loop.time())
+            if self.stepping is not None:
+                wait: float | None = 0.0  # a long step goes on at once, between ops
+            elif self.running:
+                wait = next_tick - loop.time()
+            else:
+                wait = None
+            item = await self._next_item(wait)
+            if item is None:
+                if self.stepping is None:
+                    next_tick = max(next_tick + 1 / self.settings.fps, loop.time())
                 await self._tick()
                 continue
+            await self.outbox.room_to_write()
             tweaked = await self._handle(item)
             if tweaked and self.running:
                 next_tick = loop.time()  # show a live change at once, not a frame later
+
+    async def _next_item(self, wait: float | None) -> Any:
+        """The next inbox item, waiting at most ``wait`` seconds (None: no limit).
+
+        A waiting item is taken at once: ``wait_for`` with a timeout of 0 would
+        time out before the get even starts, and ops would go unanswered while
+        frames run late.
+        """
+        if self.inbox.empty():
+            if wait is not None and wait <= 0:
+                return None
+            try:  # a get cancelled by the timeout leaves the item in the queue
+                item = await asyncio.wait_for(self.inbox.get(), wait)
+            except TimeoutError:
+                return None
+        else:
+            item = self.inbox.get_nowait()
+        if not isinstance(item, ForkRequest):
+            self.inbox_slots.release()
+        return item
 
     # -- ops -------------------------------------------------------------------------
 
@@ -131,13 +185,8 @@ class Session:
         self.lab = await self.call(self.spec.lab, params)
         texts = [encode(self.hello(self.params()))]
         if errors:
-            texts.append(
-                encode(
-                    ProtocolError(
-                        "invalid_params", "ignored invalid URL params", errors
-                    ).to_message()
-                )
-            )
+            error = ProtocolError("invalid_params", "ignored invalid URL params", errors)
+            texts.append(encode(error.to_message()))
         texts += await self.call(self.data_and_frame, None, True)
         self.outbox.put(*texts)
 
@@ -176,49 +225,39 @@ class Session:
         op = msg["op"]
         if await self.classroom.handle(op, msg, msg_id):
             return False
+        if op in CORE_OPS and self.stepping is not None:
+            await self._end_step()  # any control op ends a step under way, answered first
         if op == "configure":
             return await self._configure(msg.get("params"), msg_id)
         if op in ("play", "pause"):
             self._set_running(op == "play", msg_id)
-            return False
-        if op == "step":
-            steps = msg.get("steps", 1)
-            if (
-                not isinstance(steps, int)
-                or isinstance(steps, bool)
-                or not (1 <= steps <= self.settings.max_steps)
-            ):
-                raise ProtocolError(
-                    "invalid_params",
-                    "bad step count",
-                    [
-                        {
-                            "field": "steps",
-                            "message": f"expected an integer in [1, {self.settings.max_steps}], "
-                            f"got {steps!r}",
-                        }
-                    ],
-                )
-            texts = await self.call(self._step_and_frame, steps, msg_id)
-            self.outbox.put(*texts)
-            return False
-        if op == "reset":
-            texts = await self.call(self._reset_and_frame, msg_id)
-            self.outbox.put(*texts)
-            return False
-        if op in self.spec.lab.ops:
+        elif op == "step":
+            self.stepping = StepJob(self._step_count(msg.get("steps", 1)), msg_id)
+        elif op == "reset":
+            self.pacer.forget()
+            self.outbox.put(*await self.call(self._reset_and_frame, msg_id))
+        elif op in self.spec.lab.ops:
             args = self.spec.validate_op(op, msg)
-            texts = await self.call(self._lab_op, op, args, msg_id)
-            self.outbox.put(*texts)
-            return False
-        known = ", ".join([*CORE_OPS, *CLASSROOM_OPS, *self.spec.lab.ops])
-        raise ProtocolError("unknown_op", f"unknown op {op!r}; expected one of: {known}")
+            self.outbox.put(*await self.call(self._lab_op, op, args, msg_id))
+        else:
+            known = ", ".join([*CORE_OPS, *CLASSROOM_OPS, *self.spec.lab.ops])
+            raise ProtocolError("unknown_op", f"unknown op {shown(op)}; expected one of: {known}")
+        return False
+
+    def _step_count(self, steps: Any) -> int:
+        top = self.settings.max_steps
+        if isinstance(steps, int) and not isinstance(steps, bool) and 1 <= steps <= top:
+            return steps
+        message = f"expected an integer in [1, {top}], got {shown(steps)}"
+        error = {"field": "steps", "message": message}
+        raise ProtocolError("invalid_params", "bad step count", [error])
 
     async def _configure(self, changes: Any, msg_id: Any) -> bool:
         params, session = self.spec.validate(self.lab.params, changes)
         if "speed" in session:
             self.speed = session["speed"]
         effect = await self.call(self.lab.apply, params)
+        self.pacer.forget()  # the cost of a step may have changed: measure it again
         config = {"type": "config", "params": self.params(), "reset": effect is not Effect.LIVE}
         texts = [self.encode_reply(config, msg_id)]
         if effect is Effect.LIVE:
@@ -233,21 +272,29 @@ class Session:
         if running and self.lab.diverged:
             running, reason = False, "diverged"
         self.running = running
-        self.credit = 0.0
+        self.pacer.credit = 0.0
         self.reply(msg_id, self.state(reason))
 
     async def _tick(self) -> None:
-        if self.outbox.frame_pending:
-            return  # the client has not taken the last frame: wait for it, train no further
+        """One slice of work: a step under way, or one play frame."""
+        job = self.stepping
         try:
+            if job is not None:
+                if await self.call(self.pacer.slice, self.lab, job):
+                    await self._end_step()
+                return
+            if self.outbox.frame_pending:
+                return  # the client has not taken the last frame: train no further
             result = await self.call(self._advance)
         except Exception as exc:  # a lab bug must not end the session
-            self._internal_error(None, exc)
+            self.stepping = None
+            self._internal_error(job.msg_id if job is not None else None, exc)
             self.reply(None, self.state("error"))
             return
-        if result is None:
-            return
-        side, frame, stop = result
+        if result is not None:
+            self._show(*result)
+
+    def _show(self, side: list[str], frame: str, stop: str | None) -> None:
         if side:
             self.outbox.put(*side)
         self.outbox.put_frame(frame)
@@ -255,41 +302,26 @@ class Session:
             self.running = False
             self.reply(None, self.state(stop))
 
-    # -- work in the worker thread ----------------------------------------------------
+    async def _end_step(self) -> None:
+        """Answer the step under way with a frame at the step it reached."""
+        job, self.stepping = self.stepping, None
+        if job is not None:
+            self.outbox.put(*await self.call(self.data_and_frame, job.msg_id, False))
+
+    # -- work on the scheduler's threads -------------------------------------------------
 
     def _advance(self) -> tuple[list[str], str, str | None] | None:
         """As many steps as the speed asks and the CPU budget allows, then one frame."""
-        self.credit += self.speed
-        want = int(self.credit)
-        self.credit -= want
-        if want == 0:
+        if not self.pacer.play_slice(self.lab, self.speed):
             return None
-        budget = self.settings.frame_budget_ms / 1000
-        start = time.perf_counter()
-        done = 0
-        while done < want and not self.lab.diverged:
-            left = budget - (time.perf_counter() - start)
-            if left <= 0:
-                break
-            chunk = max(1, min(want - done, int(left / self.seconds_per_step)))
-            t0 = time.perf_counter()
-            done += self.lab.step(chunk)
-            self.seconds_per_step = 0.7 * self.seconds_per_step + 0.3 * (
-                (time.perf_counter() - t0) / chunk
-            )
-        frame = self._frame()
+        frame = self.pacer.timed_frame(self._frame)
         side = [encode(m) for m in self.lab.take_messages()]
-        stop = "diverged" if self.lab.diverged else None
-        return side, encode(frame), stop
+        return side, encode(frame), "diverged" if self.lab.diverged else None
 
     def data_and_frame(self, msg_id: Any, with_data: bool) -> list[str]:
         msgs = self.lab.data_messages() if with_data else []
         msgs += self.lab.take_messages()
         return [self.encode_reply(m, msg_id) for m in [*msgs, self._frame()]]
-
-    def _step_and_frame(self, steps: int, msg_id: Any) -> list[str]:
-        self.lab.step(steps)
-        return self.data_and_frame(msg_id, False)
 
     def _frame(self) -> Message:
         """The lab's frame, kept in the run's history for the JSON export."""
@@ -308,17 +340,24 @@ class Session:
     # -- helpers ------------------------------------------------------------------------
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn`` in a worker thread; the lab is touched only this way, one call at a time."""
-        self.work = self.executor.submit(fn, *args)
+        """Run ``fn`` on the scheduler; the lab is touched only this way, one call at a time."""
+        self.work = self.scheduler.submit(self.tenant, fn, *args)
         return await asyncio.wrap_future(self.work)
 
     def encode_reply(self, message: Message, msg_id: Any) -> str:
         return encode(message if msg_id is None else {**message, "id": msg_id})
 
     def _internal_error(self, msg_id: Any, exc: Exception) -> None:
-        """Report a bug in the lab's code and stop playing; the session stays open."""
+        """Report a bug in the lab's code and stop playing; the session stays open.
+
+        The client learns that something failed, not the exception's text; the
+        server's log has the traceback (at most one a minute per session).
+        """
         self.running = False
-        self._error(msg_id, ProtocolError("internal", f"{type(exc).__name__}: {exc}"))
+        if self.log_limit.allow():
+            log.error("internal error in a %s session", self.spec.id, exc_info=exc)
+        message = "internal error: the server could not do that; the session goes on"
+        self._error(msg_id, ProtocolError("internal", message))
 
     def _error(self, msg_id: Any, exc: ProtocolError) -> None:
         """An error answers this client only, not a presenter's followers."""

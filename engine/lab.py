@@ -13,6 +13,7 @@ validation, the JSON schema and the page's controls are all derived from them.
 from __future__ import annotations
 
 import enum
+import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
@@ -47,6 +48,23 @@ class Ui:
     advanced: bool = False
 
 
+@dataclass(frozen=True)
+class Cost:
+    """Multiply-adds of one update and of one frame (its metrics and pictures).
+
+    The app refuses params that cost more than its limits, so that no single
+    piece of work can hold a worker thread for long.
+    """
+
+    update: float = 0.0
+    frame: float = 0.0
+
+
+def layer_macs(sizes: list[int]) -> int:
+    """Multiply-adds of one sample through dense layers of these widths: Σ d_{l−1}·d_l."""
+    return sum(a * b for a, b in itertools.pairwise(sizes))
+
+
 class OpError(Exception):
     """A lab-specific op that cannot be carried out; becomes an ``error`` message."""
 
@@ -79,6 +97,9 @@ class Lab(ABC, Generic[P]):
     default_speed: ClassVar[float] = 1.0  # steps per frame while playing
     ops: ClassVar[dict[str, tuple[type[Any], Callable[[Any, Any], Message]]]] = {}
     logged_ops: ClassVar[frozenset[str]] = frozenset()  # ops that change what training does
+    # the params that make an update, or a frame, costly (named when a cost is refused)
+    update_cost_fields: ClassVar[tuple[str, ...]] = ()
+    frame_cost_fields: ClassVar[tuple[str, ...]] = ()
     steps: int  # updates since the last reset
 
     def __init__(self, params: P) -> None:
@@ -87,6 +108,11 @@ class Lab(ABC, Generic[P]):
         self.make_data()
         self.reset()
         self._start_log()
+
+    @classmethod
+    def cost(cls, params: P) -> Cost:
+        """What one update and one frame cost with ``params``; small labs cost nothing."""
+        return Cost()
 
     # -- lifecycle ---------------------------------------------------------
 

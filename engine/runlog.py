@@ -15,6 +15,9 @@ from typing import Any
 
 Event = tuple[int, str, dict[str, Any]]
 MAX_HISTORY = 4000  # frames kept; past this every other one is dropped, keeping the shape
+# live changes kept: a replay needs every one, so past this the record stops (``full_at``)
+# rather than grow without bound; changes made at one step are merged into one first
+MAX_EVENTS = 2000
 
 
 def plain(value: Any) -> Any:
@@ -31,6 +34,8 @@ class RunLog:
     params: dict[str, Any]
     events: list[Event] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    # the step of the first change the record could not keep: a replay stops there
+    full_at: int | None = None
 
     @classmethod
     def start(cls, params: dict[str, Any], carried: list[tuple[str, dict[str, Any]]]) -> RunLog:
@@ -40,11 +45,31 @@ class RunLog:
         return log
 
     def change(self, step: int, changed: dict[str, Any]) -> None:
-        if changed:
-            self.events.append((step, "params", {k: plain(v) for k, v in changed.items()}))
+        """New params after ``step`` updates; several at one step (a slider dragged while
+        paused) merge into one event, which a replay applies the same way."""
+        if not changed:
+            return
+        values = {k: plain(v) for k, v in changed.items()}
+        last = self.events[-1] if self.events else None
+        if last is not None and last[0] == step and last[1] == "params" and self.full_at is None:
+            last[2].update(values)
+        else:
+            self._append((step, "params", values))
 
     def op(self, step: int, name: str, args: dict[str, Any]) -> None:
-        self.events.append((step, name, {k: plain(v) for k, v in args.items()}))
+        self._append((step, name, {k: plain(v) for k, v in args.items()}))
+
+    def _append(self, event: Event) -> None:
+        if self.full_at is not None:
+            return
+        if len(self.events) >= MAX_EVENTS:
+            self.full_at = event[0]
+            return
+        self.events.append(event)
+
+    def replayable(self, steps: int) -> int:
+        """How many of ``steps`` updates a replay of this record reproduces."""
+        return steps if self.full_at is None else min(steps, self.full_at)
 
     def record(self, frame: dict[str, Any]) -> None:
         """Keep a frame's step, loss and metrics (once per step)."""

@@ -20,6 +20,8 @@ import base64
 import json
 import re
 import textwrap
+import threading
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +38,9 @@ def body_source(lab_id: str) -> str:
 
 def python_script(lab: Lab[Any]) -> tuple[str, str]:
     """``(filename, source)`` of a script that replays ``lab``'s run to its current step."""
-    log, steps = lab.log, lab.steps
-    doc, imports, code = _split(_paste(body_source(lab.id)))
-    imports = _with_json(imports)
+    log = lab.log
+    steps = log.replayable(lab.steps)
+    doc, imports, code = _parts(lab.id)
     settings = "\n".join(
         [
             "# -- this run: change these and run the script again ----------------------------",
@@ -48,9 +50,15 @@ def python_script(lab: Lab[Any]) -> tuple[str, str]:
             f"STEPS = {steps}  # updates to do",
         ]
     )
+    cut = (
+        f"The run had more live changes than a record keeps: this replays its first {steps}\n"
+        f"of {lab.steps} updates, up to the first change it could not keep.\n\n"
+        if steps < lab.steps
+        else ""
+    )
     header = (
         f'"""Descent Playground: the {lab.id} lab, a run exported at step {steps}.\n\n'
-        f"{doc.strip()}\n\n"
+        f"{doc.strip()}\n\n{cut}"
         f"Run it with Python 3.11+ and NumPy: python {lab.id}_step{steps}.py\n"
         "The settings of the run are at the top (PARAMS, CHANGES, STEPS); the last line\n"
         'printed is JSON with the final step and training loss."""\n'
@@ -69,8 +77,28 @@ def json_export(lab: Lab[Any]) -> tuple[str, str]:
         "params": log.params,
         "changes": [{"step": k, "kind": kind, "values": v} for k, kind, v in log.events],
         "history": log.history,
+        "record_full_at": log.full_at,  # the first change not kept, if the record filled up
     }
     return f"{lab.id}_step{lab.steps}.json", json.dumps(record, indent=1, default=_number)
+
+
+_PARSING = threading.Lock()
+
+
+def _parts(lab_id: str) -> tuple[str, str, str]:
+    """A lab body's docstring, imports (with json) and code, parsed once per process.
+
+    Behind a lock: CPython's ``ast.parse`` is not safe in concurrent threads (it
+    fails now and then with "AST constructor recursion depth mismatch").
+    """
+    with _PARSING:
+        return _parsed(lab_id)
+
+
+@cache
+def _parsed(lab_id: str) -> tuple[str, str, str]:
+    doc, imports, code = _split(_paste(body_source(lab_id)))
+    return doc, _with_json(imports), code
 
 
 def _split(source: str) -> tuple[str, str, str]:

@@ -22,7 +22,7 @@ from engine import datasets
 from engine.activations import curve
 from engine.classifier import Batches, Grid, evaluate, split, to_uint8
 from engine.features import expand
-from engine.lab import Effect, Lab, Message, OpError, Ui
+from engine.lab import Cost, Effect, Lab, Message, OpError, Ui, layer_macs
 from engine.losses import LOSSES
 from engine.nn import MLP
 from engine.optimizers import make
@@ -102,6 +102,17 @@ class Circles(Lab[CirclesParams]):
     data_fields = frozenset({"dataset", "n", "noise", "test_ratio", "data_seed"})
     reset_fields = frozenset({"hidden", "features", "activation", "init_seed"})
     default_speed = 2.0  # 60 updates/s at 30 frames/s: the default net passes 97 % in ~1.5 s
+    update_cost_fields = ("batch_size", "hidden", "features")
+    frame_cost_fields = ("resolution", "hidden", "n", "features")
+
+    @classmethod
+    def cost(cls, params: CirclesParams) -> Cost:
+        """An update: forward and two backward products per sample of the batch (≈ 3×);
+        a frame: every point forward for the metrics, and every grid cell for the boundary."""
+        p = params
+        per_sample = layer_macs([len(p.features), *p.hidden, 1])
+        batch = min(p.batch_size, p.n + MAX_ADDED)
+        return Cost(3 * batch * per_sample, (p.n + MAX_ADDED + p.resolution**2) * per_sample)
 
     # -- data ----------------------------------------------------------------
 

@@ -25,8 +25,8 @@ from annotated_types import Ge, Gt, Le, Len, Lt
 
 from engine import optdigits, optimizers
 from engine.digits_metrics import Evaluation, confusion, evaluate
-from engine.digits_split import MAX_TRAIN, gallery, split
-from engine.lab import BLOWUP, Effect, Lab, Message, OpError, Ui
+from engine.digits_split import MAX_TRAIN, TEST_SIZE, gallery, split
+from engine.lab import BLOWUP, Cost, Effect, Lab, Message, OpError, Ui, layer_macs
 from engine.losses import LOSSES
 from engine.nn import MLP
 
@@ -120,6 +120,17 @@ class Digits(Lab[DigitsParams]):
     ops: ClassVar[dict[str, tuple[type[Any], Callable[[Any, Any], Message]]]] = {
         "predict": (PredictArgs, predict),
     }
+    update_cost_fields = ("batch_size", "hidden")
+    frame_cost_fields = ("hidden", "train_size")
+
+    @classmethod
+    def cost(cls, params: DigitsParams) -> Cost:
+        """An update: ≈ 3 products per sample of the batch; a frame: every digit forward."""
+        p = params
+        hidden = list(p.hidden) if p.model == "mlp" else []
+        per_sample = layer_macs([optdigits.N_PIXELS, *hidden, optdigits.N_CLASSES])
+        batch = min(p.batch_size, p.train_size)
+        return Cost(3 * batch * per_sample, (p.train_size + TEST_SIZE) * per_sample)
 
     # -- data ----------------------------------------------------------------
 
