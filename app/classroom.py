@@ -99,6 +99,7 @@ class Classroom:
         s.outbox.put(encode(hello), *room.kept.catch_up())
         room.followers.add(s.outbox)
         s.outbox.resync = room.kept.catch_up  # a follower too far behind starts over from here
+        s.outbox.frame_interval = 1 / s.settings.follower_fps  # watching needs fewer frames
         self.following = room
         return True
 
@@ -125,7 +126,7 @@ class Classroom:
         if snapshot is None:  # the presenter left: its lab no longer changes
             snapshot = (await s.call(copy.deepcopy, room.final), room.speed)
         room.followers.discard(s.outbox)
-        self.following, s.outbox.resync = None, None
+        self.following, s.outbox.resync, s.outbox.frame_interval = None, None, 0.0
         s.lab, s.speed = snapshot
         s.pacer.forget()
         config = {"type": "config", "params": s.params(), "reset": False}

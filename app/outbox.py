@@ -12,6 +12,7 @@ follows a room, started over from the room's newest state (``resync``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from app.rooms import Room
 
 LOW_WATER = 256 * 1024  # replies waiting below this: the session takes its next op
+FRAME_PREFIX = '{"type":"frame"'  # `encode` writes the type first
 
 
 class StalledError(Exception):
@@ -34,7 +36,13 @@ class StalledError(Exception):
 class Outbox:
     """Ordered replies plus a one-slot mailbox for play frames."""
 
-    def __init__(self, limit: int = 4 << 20, send_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        limit: int = 4 << 20,
+        send_timeout: float = 30.0,
+        window: int = 1,
+        frame_interval: float = 0.0,
+    ) -> None:
         self.queue: deque[str] = deque()
         self.latest: str | None = None
         self.ready = asyncio.Event()
@@ -47,6 +55,12 @@ class Outbox:
         self.stalled = False
         # a follower's outbox: the room's state now, to start over from when it overflows
         self.resync: Callable[[], list[str]] | None = None
+        self.window = window  # frames in flight once the client acks
+        self.acking = False  # the client has acked at least once
+        self.in_flight = 0  # frames sent and not yet acked
+        self.frame_interval = frame_interval  # at least this long between frames (followers)
+        self.next_frame_at = 0.0
+        self.on_free: Callable[[], None] | None = None  # the runner may compute a frame now
 
     def put(self, *texts: str, mirror: bool = True) -> None:
         """Queue replies after any frame still waiting: that frame is history, not stale.
@@ -65,7 +79,22 @@ class Outbox:
 
     @property
     def frame_pending(self) -> bool:
-        return self.latest is not None
+        """A frame is waiting, or the client has all the frames it may have in flight."""
+        return self.latest is not None or self._no_credit()
+
+    def _no_credit(self) -> bool:
+        return self.acking and self.in_flight >= self.window
+
+    def ack(self, frames: int) -> None:
+        """The client drew ``frames`` more frames: they are no longer in flight."""
+        self.acking = True
+        self.in_flight = max(0, self.in_flight - frames)
+        self.ready.set()  # a frame in the mailbox may go now
+        self._freed()
+
+    def _freed(self) -> None:
+        if not self.frame_pending and self.on_free is not None:
+            self.on_free()
 
     def put_frame(self, text: str) -> None:
         """Replace the waiting frame, if any: a slow client gets the newest one.
@@ -108,23 +137,36 @@ class Outbox:
         await self.drained.wait()
 
     async def drain(self, ws: WebSocket) -> None:
-        """Send forever: replies first, in order, then the newest frame."""
+        """Send forever: replies first, in order, then the newest frame when it may go."""
         while True:
             await self.ready.wait()
             self.ready.clear()
-            while self.queue or self.latest is not None:
-                if self.stalled:
-                    raise StalledError("too far behind reading")
-                text = self.queue.popleft() if self.queue else self._take_frame()
+            while text := await self._next_text():
                 await self._send(ws, text)
                 self.waiting -= len(text)
                 if self.waiting <= LOW_WATER:
                     self.drained.set()
+                if text.startswith(FRAME_PREFIX):
+                    self.in_flight += 1
 
-    def _take_frame(self) -> str:
-        text, self.latest = self.latest, None
-        assert text is not None
-        return text
+    async def _next_text(self) -> str | None:
+        """A reply, else the waiting frame if the client has credit and it is due."""
+        while True:
+            if self.stalled:
+                raise StalledError("too far behind reading")
+            if self.queue:
+                return self.queue.popleft()
+            if self.latest is None or self._no_credit():
+                return None
+            delay = self.next_frame_at - time.monotonic()
+            if delay <= 0:
+                self.next_frame_at = time.monotonic() + self.frame_interval
+                text, self.latest = self.latest, None
+                self._freed()
+                return text
+            with contextlib.suppress(TimeoutError):  # a reply may come meanwhile
+                await asyncio.wait_for(self.ready.wait(), delay)
+                self.ready.clear()
 
     async def _send(self, ws: WebSocket, text: str) -> None:
         try:

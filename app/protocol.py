@@ -287,9 +287,10 @@ def _check_id(msg_id: Any) -> None:
         return
     if isinstance(msg_id, str):
         ok = len(msg_id) <= MAX_ID_LENGTH
-    else:
-        ok = isinstance(msg_id, int | float) and not isinstance(msg_id, bool)
-        ok = ok and math.isfinite(msg_id)
+    elif isinstance(msg_id, float):
+        ok = math.isfinite(msg_id)
+    else:  # an int of any size: JSON allows it, and it echoes back exactly
+        ok = isinstance(msg_id, int) and not isinstance(msg_id, bool) and msg_id.bit_length() < 64
     if not ok:
         raise ProtocolError(
             "bad_message", f"`id` must be a string of at most {MAX_ID_LENGTH} characters or a "

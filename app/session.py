@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import asdict
@@ -45,6 +46,8 @@ from engine.lab import Effect, Lab, Message, OpError
 T = TypeVar("T")
 log = logging.getLogger("descent.session")
 POLICY_VIOLATION = 1008
+WAKE = object()  # in the inbox: the client can take a frame again (an ack came, or it was sent)
+MAX_ACK = 100  # frames one ack may count
 
 
 class Session:
@@ -63,7 +66,11 @@ class Session:
         self.classroom = Classroom(self, rooms)
         self.inbox: asyncio.Queue[Any] = asyncio.Queue()  # client ops, and forks asked of us
         self.inbox_slots = asyncio.Semaphore(settings.max_inbox)  # client ops waiting, at most
-        self.outbox = Outbox(settings.max_outbox_bytes, settings.send_timeout_s)
+        self.outbox = Outbox(
+            settings.max_outbox_bytes, settings.send_timeout_s, settings.frame_window
+        )
+        self.outbox.on_free = self._wake
+        self.woken = False  # a WAKE waits in the inbox
         self.running = False
         self.speed = spec.lab.default_speed
         self.pacer = Pacer(settings.frame_budget_ms / 1000)
@@ -128,13 +135,34 @@ class Session:
             if not limit.allow():
                 await self._close(POLICY_VIOLATION, "too many messages")
                 return
-            await self.inbox_slots.acquire()  # a full inbox: stop reading the socket
             try:
                 if text is None:
                     raise ProtocolError("bad_message", "binary frames are not accepted: send JSON")
-                await self.inbox.put(parse_client(text))
+                msg = parse_client(text)
+                if msg["op"] == "ack":  # flow control bypasses the inbox: it has no reply
+                    self.outbox.ack(self._ack_count(msg))
+                    continue
             except ProtocolError as exc:
-                await self.inbox.put(exc)
+                msg = exc  # type: ignore[assignment]
+            except Exception as exc:  # a gap in parsing must not end the session
+                self._log_bug("reading a client message", exc)
+                msg = ProtocolError("bad_message", "unreadable message")  # type: ignore[assignment]
+            await self.inbox_slots.acquire()  # a full inbox: stop reading the socket
+            await self.inbox.put(msg)
+
+    @staticmethod
+    def _ack_count(msg: dict[str, Any]) -> int:
+        frames = msg.get("frames", 1)
+        if isinstance(frames, int) and not isinstance(frames, bool) and 1 <= frames <= MAX_ACK:
+            return frames
+        error = {"field": "frames", "message": f"expected an integer in [1, {MAX_ACK}]"}
+        raise ProtocolError("invalid_params", "bad ack", [error])
+
+    def _wake(self) -> None:
+        """The outbox can take a frame: a runner waiting for that gets going at once."""
+        if not self.woken:
+            self.woken = True
+            self.inbox.put_nowait(WAKE)
 
     async def _run_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -142,11 +170,14 @@ class Session:
         while True:
             if self.stepping is not None:
                 wait: float | None = 0.0  # a long step goes on at once, between ops
-            elif self.running:
+            elif self.running and not self.outbox.frame_pending:
                 wait = next_tick - loop.time()
             else:
-                wait = None
+                wait = None  # until an op, or until the client can take a frame (WAKE)
             item = await self._next_item(wait)
+            if item is WAKE:
+                self.woken = False
+                continue
             if item is None:
                 if self.stepping is None:
                     next_tick = max(next_tick + 1 / self.settings.fps, loop.time())
@@ -173,7 +204,7 @@ class Session:
                 return None
         else:
             item = self.inbox.get_nowait()
-        if not isinstance(item, ForkRequest):
+        if not isinstance(item, ForkRequest) and item is not WAKE:
             self.inbox_slots.release()
         return item
 
@@ -198,6 +229,8 @@ class Session:
             "lab": self.spec.id,
             "params": params,
             "limits": self._limits(),
+            # ack each frame drawn with {"op":"ack"}: then at most `window` are in flight
+            "flow": {"ack": True, "window": self.settings.frame_window},
             **extra,
         }
 
@@ -327,6 +360,7 @@ class Session:
         """The lab's frame, kept in the run's history for the JSON export."""
         frame = self.lab.frame()
         self.lab.log.record(frame)
+        frame["t"] = round(time.time(), 3)  # when it was made (server clock): its age on arrival
         return frame
 
     def _reset_and_frame(self, msg_id: Any) -> list[str]:
@@ -354,10 +388,13 @@ class Session:
         server's log has the traceback (at most one a minute per session).
         """
         self.running = False
-        if self.log_limit.allow():
-            log.error("internal error in a %s session", self.spec.id, exc_info=exc)
+        self._log_bug("running an op", exc)
         message = "internal error: the server could not do that; the session goes on"
         self._error(msg_id, ProtocolError("internal", message))
+
+    def _log_bug(self, doing: str, exc: Exception) -> None:
+        if self.log_limit.allow():
+            log.error("bug in a %s session, %s", self.spec.id, doing, exc_info=exc)
 
     def _error(self, msg_id: Any, exc: ProtocolError) -> None:
         """An error answers this client only, not a presenter's followers."""

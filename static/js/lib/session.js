@@ -1,5 +1,11 @@
-// One WebSocket = one training session (PROTOCOL.md). Reconnects with
+// One WebSocket = one training session (docs/protocol.md). Reconnects with
 // back-off; every message is dispatched by `type` to the handlers.
+//
+// Flow control: when the server's hello offers it, each frame is acknowledged
+// once the page has painted it, so the server sends (and trains) no further
+// ahead than this page can draw: a slow phone sees fresh frames, not a backlog.
+
+const HIDDEN_ACK_MS = 250; // a hidden tab paints nothing: still take a few frames a second
 
 export class LabSession {
   constructor(lab, queryFn, handlers) {
@@ -9,6 +15,9 @@ export class LabSession {
     this.nextId = 1;
     this.retry = 0;
     this.closedByUs = false;
+    this.flow = false; // the server takes acks
+    this.unacked = 0; // frames drawn and not yet acknowledged
+    this.acking = false; // an ack is scheduled
   }
 
   connect() {
@@ -19,11 +28,15 @@ export class LabSession {
     this.handlers.status?.("connecting");
     ws.onopen = () => {
       this.retry = 0;
+      this.unacked = 0;
+      this.acking = false;
       this.handlers.status?.("open");
     };
     ws.onmessage = (ev) => {
       const msg = JSON.parse(ev.data);
+      if (msg.type === "hello") this.flow = Boolean(msg.flow?.ack);
       (this.handlers[msg.type] ?? this.handlers.other)?.(msg);
+      if (msg.type === "frame" && this.flow) this.ackAfterPaint(ws);
     };
     ws.onclose = (ev) => {
       this.handlers.status?.("closed", ev);
@@ -39,6 +52,24 @@ export class LabSession {
     const id = this.nextId++;
     this.ws.send(JSON.stringify({ op, id, ...fields }));
     return id;
+  }
+
+  /** Acknowledge the frames drawn since the last ack, once the browser has painted them. */
+  ackAfterPaint(ws) {
+    this.unacked++;
+    if (this.acking) return;
+    this.acking = true;
+    const send = () => {
+      if (!this.acking || ws !== this.ws) return;
+      this.acking = false;
+      if (ws.readyState === WebSocket.OPEN) {
+        ws.send(JSON.stringify({ op: "ack", frames: Math.min(this.unacked, 100) }));
+      }
+      this.unacked = 0;
+    };
+    // rAF runs just before the paint; a task queued from it runs just after
+    requestAnimationFrame(() => setTimeout(send, 0));
+    setTimeout(send, HIDDEN_ACK_MS);
   }
 
   close() {

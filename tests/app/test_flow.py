@@ -1,0 +1,59 @@
+"""Flow control over the protocol: acked frames, replies that never wait, the follower cap."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi.testclient import TestClient
+
+from tests.app.conftest import opening, recv_until
+
+
+def test_hello_offers_acks(client: TestClient) -> None:
+    with client.websocket_connect("/ws/beans") as ws:
+        hello = ws.receive_json()
+        assert hello["flow"] == {"ack": True, "window": 1}
+
+
+def test_an_acking_client_gets_one_frame_per_ack_and_replies_at_once(client: TestClient) -> None:
+    with client.websocket_connect("/ws/beans?speed=1") as ws:
+        opening(ws, 4)
+        ws.send_json({"op": "ack"})  # from now on this client acks what it draws
+        ws.send_json({"op": "play", "id": "go"})
+        assert recv_until(ws, "state")["id"] == "go"
+        first = recv_until(ws, "frame")
+        time.sleep(0.3)  # ten frame periods with no ack: nothing more may be sent or trained
+        ws.send_json({"op": "configure", "params": {"lr": 0.02}, "id": "tweak"})
+        reply = ws.receive_json()  # the reply is not held back by the missing ack
+        assert reply["type"] == "config" and reply["id"] == "tweak"
+        ws.send_json({"op": "ack", "frames": 1})
+        second = recv_until(ws, "frame")
+        # the server trained no further ahead than the client drew: one step per frame
+        assert second["step"] - first["step"] <= 2
+        assert second["t"] >= first["t"]
+
+
+def test_a_bad_ack_is_an_error_and_changes_nothing(client: TestClient) -> None:
+    with client.websocket_connect("/ws/beans") as ws:
+        opening(ws, 4)
+        ws.send_json({"op": "ack", "frames": "all", "id": "a"})
+        err = recv_until(ws, "error")
+        assert err["code"] == "invalid_params" and err["errors"][0]["field"] == "frames"
+
+
+def test_followers_get_at_most_the_follower_rate(client: TestClient) -> None:
+    with client.websocket_connect("/ws/beans?speed=1") as teacher:
+        opening(teacher, 4)
+        teacher.send_json({"op": "present"})
+        code = recv_until(teacher, "room")["room"]
+        with client.websocket_connect(f"/ws/beans?follow={code}") as student:
+            recv_until(student, "frame")  # the catch-up
+            teacher.send_json({"op": "play"})
+            start = time.monotonic()
+            frames = 0
+            while time.monotonic() - start < 2:
+                if student.receive_json()["type"] == "frame":
+                    frames += 1
+            teacher.send_json({"op": "pause"})
+        # the teacher's page gets 30 a second; a follower at most 15 (and 2 seconds of them)
+        assert 10 <= frames <= 34
