@@ -6,7 +6,6 @@ import asyncio
 import json
 import signal
 import time
-
 import urllib.request
 
 import websockets
