@@ -1,9 +1,14 @@
-"""Command line: ``python -m app --host 127.0.0.1 --port 8000 [--workers 1]``."""
+"""Command line: ``python -m app --host 127.0.0.1 --port 8000 [--workers 1]``.
+
+Settings come from ``DESCENT_*`` variables (``app/settings.py``); a bad one stops
+the server before it listens, with one line per problem and exit status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 # One BLAS thread per training thread: the engine's matrices are small, and
 # OpenBLAS's own threads oversubscribe 2 cores (a 1.2 ms boundary became 14 ms).
@@ -14,10 +19,12 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import uvicorn  # noqa: E402
 
 from app.main import create_app  # noqa: E402
+from app.server import uvicorn_options  # noqa: E402
+from app.settings import Settings, SettingsError, check_limits  # noqa: E402
+from engine.labs import registry  # noqa: E402
 
 # uvicorn can only start several worker processes from an import string.
 APP_FACTORY = "app.main:create_app"
-WS_MAX_SIZE = 1 << 20
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -47,11 +54,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def read_settings() -> Settings:
+    """The settings from the environment, checked against the labs; exit 2 if any is bad."""
+    try:
+        settings = Settings.from_env()
+        check_limits(settings.limits, registry())
+    except SettingsError as exc:
+        print(f"python -m app: cannot start, bad settings:\n{exc}", file=sys.stderr)
+        sys.exit(2)
+    return settings
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve the app with uvicorn: in this process, or in ``--workers`` processes."""
     args = parse_args(argv)
-    # One process takes the app object; several need the import string to build their own.
-    target = create_app() if args.workers == 1 else APP_FACTORY
+    settings = read_settings()
+    # One process takes the app object; several need the import string to build their own
+    # (each reads the same, already checked, environment).
+    target = create_app(settings) if args.workers == 1 else APP_FACTORY
     uvicorn.run(
         target,
         factory=args.workers > 1,
@@ -59,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
-        ws_max_size=WS_MAX_SIZE,
+        **uvicorn_options(settings),
     )
 
 

@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI, HTTPException, WebSocket
 from fastapi.middleware.gzip import GZipMiddleware
@@ -19,10 +18,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 
 from app import pages, qr
+from app.hosts import AllowedHosts, origin_allowed
+from app.limits import JoinRate, SessionsPerClient
 from app.protocol import LabSpec, ProtocolError
 from app.rooms import Rooms
 from app.session import Session
-from app.settings import Settings
+from app.settings import Settings, check_limits
 from engine.labs import registry
 
 # plotly.js as shipped inside the installed `plotly` package (found without importing it).
@@ -35,37 +36,33 @@ PLOTLY_JS = (
 NO_SUCH_LAB = 4404
 
 
-def origin_allowed(websocket: WebSocket, allowed: str) -> bool:
-    """A browser's socket must come from our own pages or an origin the operator listed.
-
-    Without this, any web page a learner visits could open sessions here.
-    Clients that send no ``Origin`` (scripts, tests) are not browsers and pass.
-    """
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True
-    listed = {o.strip().rstrip("/").lower() for o in allowed.split(",") if o.strip()}
-    if "*" in listed or origin.rstrip("/").lower() in listed:
-        return True
-    host = websocket.headers.get("host", "").lower()
-    return bool(host) and urlsplit(origin).netloc.lower() == host
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the worker threads live as long as the app runs."""
     settings = settings or Settings.from_env()
+    check_limits(settings.limits, registry())  # an unknown lab or param stops the start
     specs = {lab_id: LabSpec(cls, settings) for lab_id, cls in registry().items()}
     executor = ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="train")
     live = {"sessions": 0}
     rooms = Rooms(settings.max_followers)  # classroom rooms live in this process only
+    per_client = SessionsPerClient(settings.max_sessions_per_client)
+    joins = JoinRate(settings.joins_per_minute)  # the classroom asks it before each follow
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
         yield
         executor.shutdown(wait=False, cancel_futures=True)
 
-    app = FastAPI(title="Descent Playground", lifespan=lifespan)
+    # no /docs, /redoc or /openapi.json: nothing a learner needs, a map for a prober
+    app = FastAPI(
+        title="Descent Playground",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.joins = joins
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(AllowedHosts, hosts=settings.allowed_hosts)  # against DNS rebinding
     app.add_middleware(
         pages.SecurityHeaders, policy=pages.content_security_policy(settings.frame_ancestors)
     )
@@ -147,11 +144,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if live["sessions"] >= settings.max_sessions:
             await websocket.close(1013, "server busy: too many sessions, try again soon")
             return
+        address = websocket.client.host if websocket.client else ""
+        if not per_client.start(address):
+            await websocket.close(1013, "too many sessions from your address, try again soon")
+            return
         live["sessions"] += 1
         try:
             session = Session(websocket, specs[lab], settings, executor, rooms)
             await session.run(dict(websocket.query_params))
         finally:
             live["sessions"] -= 1
+            per_client.finish(address)
 
     return app

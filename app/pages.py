@@ -128,7 +128,11 @@ def content_security_policy(frame_ancestors: str) -> str:
 
 
 class SecurityHeaders:
-    """ASGI middleware: every HTML response gets ``Content-Security-Policy``."""
+    """ASGI middleware: every HTML response gets ``Content-Security-Policy``.
+
+    Every response also says: don't guess a content type (a JSON or text reply is
+    never run as a script or page), and send no address of ours to other sites.
+    """
 
     def __init__(self, app: ASGIApp, policy: str) -> None:
         self.app, self.policy = app, policy
@@ -141,6 +145,8 @@ class SecurityHeaders:
         async def send_with_policy(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "same-origin"
                 if headers.get("content-type", "").startswith("text/html"):
                     headers["Content-Security-Policy"] = self.policy
             await send(message)

@@ -17,7 +17,8 @@ from app.settings import Settings
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
-    with TestClient(create_app(Settings())) as c:
+    # TestClient sends `Host: testserver`; a real server answers only to names it knows
+    with TestClient(create_app(Settings(allowed_hosts="testserver"))) as c:
         yield c
 
 

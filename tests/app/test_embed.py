@@ -16,7 +16,7 @@ from app.settings import Settings
 
 
 def app_with(**settings: Any) -> TestClient:
-    return TestClient(create_app(Settings(**settings)))
+    return TestClient(create_app(Settings(**{"allowed_hosts": "testserver", **settings})))
 
 
 def directives(header: str) -> dict[str, str]:

@@ -63,7 +63,7 @@ def test_plotly_is_served_from_the_installed_package(client: TestClient) -> None
 
 
 def test_operator_limits_tighten_validation_and_schema() -> None:
-    app = create_app(Settings(limits={"beans": {"n": 500}}))
+    app = create_app(Settings(limits={"beans": {"n": 500}}, allowed_hosts="testserver"))
     with TestClient(app) as c:
         assert c.get("/api/labs/beans/schema").json()["properties"]["n"]["maximum"] == 500
         with c.websocket_connect("/ws/beans") as ws:
@@ -77,3 +77,17 @@ def test_operator_limits_tighten_validation_and_schema() -> None:
 def test_settings_from_env() -> None:
     s = Settings.from_env({"DESCENT_FPS": "20", "DESCENT_LIMITS": '{"beans": {"n": 50}}'})
     assert s.fps == 20.0 and s.limits == {"beans": {"n": 50}}
+
+
+def test_no_api_docs_are_served(client: TestClient) -> None:
+    for path in ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_every_response_forbids_sniffing_and_keeps_the_referrer_home(client: TestClient) -> None:
+    for path in ("/", "/healthz", "/api/labs", "/static/css/site.css", "/nope"):
+        headers = client.get(path).headers
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["referrer-policy"] == "same-origin", path
+    refused = client.get("/", headers={"host": "evil.example"})
+    assert refused.status_code == 400 and refused.headers["x-content-type-options"] == "nosniff"
