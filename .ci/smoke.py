@@ -40,7 +40,7 @@ def check_healthz(base: str) -> None:
     """/healthz answers {"status": "ok"}."""
     status, _, body = get(base, "/healthz")
     check(status == 200, f"/healthz: status {status}")
-    check(json.loads(body) == {"status": "ok"}, f"/healthz: unexpected body {body[:200]!r}")
+    check(json.loads(body).get("status") == "ok", f"/healthz: unexpected body {body[:200]!r}")
 
 
 def check_lab_page(base: str) -> None:

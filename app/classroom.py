@@ -1,34 +1,44 @@
 """Present, follow, fork and export: the classroom ops of one session.
 
-A presenting session opens a room and mirrors what it sends; a following
-session has no lab of its own, shows the room's messages and refuses every op
-but ``fork``; a fork copies the presenter's lab (in the presenter's own runner,
-the only code that touches it) and becomes an ordinary session.
+A presenting session opens a room on the bus and mirrors what it sends; a
+following session has no lab of its own, shows the room's messages and refuses
+every op but ``fork``; a fork gets the presenter's lab, pickled by the
+presenter's own runner (the only code that touches it) in whichever process it
+lives, and becomes an ordinary session at the same step.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
+import contextlib
+import pickle
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.protocol import ProtocolError, encode, shown
-from app.rooms import Room, Rooms, Snapshot
+from app.rooms import Presented, Rooms, Watch
 from engine import export
 
 if TYPE_CHECKING:
     from app.session import Session
+    from engine.lab import Lab
 
 NO_SUCH_ROOM = 4404
+# close codes for a refused follower: an unknown room is final, the others may pass
+REFUSED = {"no_such_room": NO_SUCH_ROOM, "rate_limited": 1008}
 EXPORTERS = {"python": export.python_script, "json": export.json_export}
 
 
 @dataclass
 class ForkRequest:
-    """Put in the presenter's inbox: its runner answers with a copy of its lab."""
+    """Put in the presenter's inbox: its runner answers with a snapshot of its lab."""
 
-    future: asyncio.Future[Snapshot | None]
+    request: str
+
+
+def snapshot(lab: Lab[Any], speed: float) -> bytes:
+    """A lab and its speed as bytes any process of this server can load."""
+    return pickle.dumps((lab, speed), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class Classroom:
@@ -36,8 +46,9 @@ class Classroom:
 
     def __init__(self, session: Session, rooms: Rooms) -> None:
         self.session, self.rooms = session, rooms
-        self.room: Room | None = None  # the room this session presents
-        self.following: Room | None = None  # the room this session watches
+        self.room: Presented | None = None  # the room this session presents
+        self.following: Watch | None = None  # the room this session watches
+        self.cached: tuple[Any, bytes] | None = None  # the last snapshot, and of what state
 
     async def handle(self, op: str, msg: dict[str, Any], msg_id: Any) -> bool:
         """Carry out a classroom op, or refuse any op while following; False if not ours."""
@@ -45,12 +56,12 @@ class Classroom:
             if op != "fork":
                 raise ProtocolError(
                     "read_only",
-                    f"{op!r} refused: this page follows room {self.following.code}; "
+                    f"{shown(op)} refused: this page follows room {self.following.code}; "
                     "fork to train on your own",
                 )
             await self.fork(msg_id)
         elif op == "present":
-            self.present(msg_id)
+            await self.present(msg_id)
         elif op == "export":
             await self.export(msg, msg_id)
         elif op == "fork":
@@ -61,73 +72,71 @@ class Classroom:
 
     # -- presenter -------------------------------------------------------------------
 
-    def present(self, msg_id: Any) -> None:
+    async def present(self, msg_id: Any) -> None:
         s = self.session
         if self.room is None:
-            room = self.rooms.create(s.spec.id, s.params, s.inbox, s.outbox.kept)
+            ask = s.inbox.put_nowait
+            room = await self.rooms.open(
+                s.spec.id, s.params, s.outbox.kept, lambda req: ask(ForkRequest(req))
+            )
             self.room = s.outbox.room = room
         reply = {"type": "room", "room": self.room.code, "follow_url": self.room.follow_url}
         s.reply(msg_id, reply)
 
     async def answer_fork(self, request: ForkRequest) -> None:
-        s = self.session
-        lab = await s.call(copy.deepcopy, s.lab)
-        if not request.future.done():
-            request.future.set_result((lab, s.speed))
+        s, room = self.session, self.room
+        if room is None:
+            return  # it stopped presenting meanwhile; the follower uses the last state
+        log = s.lab.log
+        state = (id(s.lab), id(log), s.lab.steps, len(log.events), len(log.history), s.speed)
+        if self.cached is None or self.cached[0] != state:  # many forks of one state: one copy
+            self.cached = (state, await s.call(snapshot, s.lab, s.speed))
+        await room.answer(request.request, self.cached[1])
 
-    def leave(self) -> None:
-        """The session ends: close its room, or stop following."""
+    async def leave(self) -> None:
+        """The session ends: close its room (keeping its last state), or stop following."""
         s = self.session
         if self.room is not None:
-            s.outbox.room = None
-            self.rooms.close(self.room, s.lab, s.speed)
+            room, self.room, s.outbox.room = self.room, None, None
+            # the lab has settled (no job runs now): pickling it off the event loop is safe
+            await room.close(await asyncio.to_thread(snapshot, s.lab, s.speed))
         if self.following is not None:
-            self.following.followers.discard(s.outbox)
+            await self.rooms.leave(self.following, s.outbox)
 
     # -- follower --------------------------------------------------------------------
 
     async def follow(self, code: str) -> bool:
         """Join room ``code``: hello, then what the room kept; False if refused."""
         s = self.session
-        room = self.rooms.find(code)
-        if room is None or room.lab_id != s.spec.id:
-            return await self._refuse("no_such_room", f"no {s.spec.id} room {shown(code)} is open",
-                                      NO_SUCH_ROOM)  # fmt: skip
-        if len(room.followers) >= self.rooms.max_followers:
-            return await self._refuse("room_full", f"room {room.code} is full", 1013)
-        hello = s.hello(room.params(), read_only=True, room=room.code)
-        s.outbox.put(encode(hello), *room.kept.catch_up())
-        room.followers.add(s.outbox)
-        s.outbox.resync = room.kept.catch_up  # a follower too far behind starts over from here
+        address = s.ws.client.host if s.ws.client else ""
+        try:
+            watch, params, catch_up = await self.rooms.join(code, s.spec.id, s.outbox, address)
+        except ProtocolError as exc:
+            return await self._refuse(exc)
+        hello = s.hello(params, read_only=True, room=watch.code)
+        s.outbox.put(encode(hello), *catch_up)
+        s.outbox.resync = watch.kept.catch_up  # a follower too far behind starts over from here
         s.outbox.frame_interval = 1 / s.settings.follower_fps  # watching needs fewer frames
-        self.following = room
+        self.following = watch
         return True
 
-    async def _refuse(self, code: str, message: str, close: int) -> bool:
+    async def _refuse(self, exc: ProtocolError) -> bool:
         ws = self.session.ws
-        await ws.send_text(encode(ProtocolError(code, message).to_message()))
-        await ws.close(close, message.encode()[:120].decode(errors="ignore"))  # ≤ 123 bytes
+        await ws.send_text(encode(exc.to_message()))
+        reason = exc.message.encode()[:120].decode(errors="ignore")  # a close reason ≤ 123 bytes
+        await ws.close(REFUSED.get(exc.code, 1013), reason)
         return False
 
     async def fork(self, msg_id: Any) -> None:
         """Become an independent session from the presenter's state at the same step."""
-        s, room = self.session, self.following
-        assert room is not None
-        snapshot: Snapshot | None = None
-        if not room.closed:
-            future: asyncio.Future[Snapshot | None] = asyncio.get_running_loop().create_future()
-            room.forks.append(future)
-            room.inbox.put_nowait(ForkRequest(future))
-            try:
-                snapshot = await future
-            finally:
-                if future in room.forks:  # a done future holds a whole lab: let it go
-                    room.forks.remove(future)
-        if snapshot is None:  # the presenter left: its lab no longer changes
-            snapshot = (await s.call(copy.deepcopy, room.final), room.speed)
-        room.followers.discard(s.outbox)
+        s, watch = self.session, self.following
+        assert watch is not None
+        data = await self.rooms.fork(watch)
+        lab, speed = await s.call(pickle.loads, data)
+        with contextlib.suppress(Exception):
+            await self.rooms.leave(watch, s.outbox)
         self.following, s.outbox.resync, s.outbox.frame_interval = None, None, 0.0
-        s.lab, s.speed = snapshot
+        s.lab, s.speed = lab, speed
         s.pacer.forget()
         config = {"type": "config", "params": s.params(), "reset": False}
         # "forked" is for this page only: a follower of a room this session opens later
@@ -141,11 +150,9 @@ class Classroom:
     async def export(self, msg: dict[str, Any], msg_id: Any) -> None:
         fmt = msg.get("format")
         if not isinstance(fmt, str) or fmt not in EXPORTERS:
-            raise ProtocolError(
-                "invalid_params",
-                "bad export format",
-                [{"field": "format", "message": f"expected 'python' or 'json', got {shown(fmt)}"}],
-            )
+            message = f"expected 'python' or 'json', got {shown(fmt)}"
+            error = {"field": "format", "message": message}
+            raise ProtocolError("invalid_params", "bad export format", [error])
         s = self.session
         filename, content = await s.call(EXPORTERS[fmt], s.lab)
         reply = {"type": "export", "format": fmt, "filename": filename, "content": content}

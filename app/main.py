@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import importlib.util
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 
 from app import pages, qr
+from app.bus import make_bus
 from app.hosts import AllowedHosts, origin_allowed
 from app.limits import JoinRate, SessionsPerClient
 from app.protocol import LabSpec, ProtocolError
 from app.rooms import Rooms
+from app.scheduler import Scheduler
 from app.session import Session
 from app.settings import Settings, check_limits
 from engine.labs import registry
@@ -41,16 +42,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     check_limits(settings.limits, registry())  # an unknown lab or param stops the start
     specs = {lab_id: LabSpec(cls, settings) for lab_id, cls in registry().items()}
-    executor = ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="train")
+    scheduler = Scheduler(
+        settings.worker_threads, settings.heavy_threads, settings.heavy_job_ms / 1000
+    )
     live = {"sessions": 0}
-    rooms = Rooms(settings.max_followers)  # classroom rooms live in this process only
     per_client = SessionsPerClient(settings.max_sessions_per_client)
     joins = JoinRate(settings.joins_per_minute)  # the classroom asks it before each follow
+    bus = make_bus(settings.redis_url)  # rooms: this process's memory, or Redis for many
+    rooms = Rooms(bus, settings.max_followers, joins)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
         yield
-        executor.shutdown(wait=False, cancel_futures=True)
+        scheduler.close()
+        await bus.close()
 
     # no /docs, /redoc or /openapi.json: nothing a learner needs, a map for a prober
     app = FastAPI(
@@ -75,8 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return specs[lab]
 
     @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "sessions": live["sessions"]}
 
     @app.get("/vendor/plotly.min.js")
     def plotly_js() -> FileResponse:
@@ -150,7 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return
         live["sessions"] += 1
         try:
-            session = Session(websocket, specs[lab], settings, executor, rooms)
+            session = Session(websocket, specs[lab], settings, scheduler, rooms)
             await session.run(dict(websocket.query_params))
         finally:
             live["sessions"] -= 1

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 
 from starlette.websockets import WebSocket
 
-from app.rooms import Kept, has_details
+from app.kept import Kept, has_details
 
 if TYPE_CHECKING:
-    from app.rooms import Room
+    from app.rooms import Presented
 
 LOW_WATER = 256 * 1024  # replies waiting below this: the session takes its next op
 FRAME_PREFIX = '{"type":"frame"'  # `encode` writes the type first
@@ -48,7 +48,7 @@ class Outbox:
         self.ready = asyncio.Event()
         self.drained = asyncio.Event()
         self.drained.set()
-        self.room: Room | None = None  # set while presenting: followers get every text too
+        self.room: Presented | None = None  # set while presenting: followers get every text too
         self.kept = Kept()  # what a follower joining now would need
         self.limit, self.send_timeout = limit, send_timeout
         self.waiting = 0  # bytes (characters) queued, frames included

@@ -1,137 +1,282 @@
-"""Classroom rooms: a presenter's session mirrored, read-only, to followers.
+"""Classroom rooms: a presenter's session mirrored, read-only, to followers anywhere.
 
-A room lives in one server process (a dict here, no shared store): with several
-worker processes a follower must reach the presenter's process. The presenter's
-outbox hands every text it sends to its room, which passes it to each
-follower's outbox (frames through their one-slot mailbox, so a slow follower
-skips frames and never slows the class). The room keeps the newest message of
-each kind, so a late follower starts from the same data, surface and frame.
-Only the presenter's own runner touches its lab: a fork asks it for a copy.
+A room lives on the bus (app/bus.py), so a follower may land on any worker
+process or host. On the bus, for room ``CODE``:
+
+- key ``room:CODE`` holds the lab and the presenter's params (for a follower's
+  hello); key ``room:CODE:kept`` the newest message of each kind, for
+  latecomers; ``room:CODE:n`` the followers' count; and, once the presenter
+  has left, ``room:CODE:final`` its last state for forks.
+- channel ``room:CODE`` carries what the presenter sends (``T`` replies, ``F`` a
+  frame, ``C`` closed); ``room:CODE:fork`` fork requests to the presenter's
+  process, answered on ``room:CODE:fork:ID`` with a pickled snapshot.
+
+Each process subscribes once per room it has followers in (a ``Watch``) and
+hands messages to their outboxes: frames through their one-slot mailboxes, so a
+slow follower skips frames and never slows the class. The presenter's
+``Presented`` publishes from a task of its own: frames waiting there are
+replaced by newer ones, replies keep their order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import re
 import secrets
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from app.outbox import Outbox
-    from engine.lab import Lab
+from app.bus import Bus, BusDown
+from app.kept import Kept
+from app.protocol import ProtocolError
 
+if TYPE_CHECKING:
+    from app.limits import JoinRate
+    from app.outbox import Outbox
+
+log = logging.getLogger("descent.rooms")
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread off a projector
 CODE_LENGTH = 5  # 32⁵ ≈ 33 million codes
-# not replayed to latecomers: replies to one client, and what only a follower receives
-NOT_KEPT = frozenset({"hello", "error", "export", "room", "room_closed"})
-# `encode` writes "type" first; several messages of a kind are told apart by a "name" or a
-# "cost_name" right after it (neuron's two surfaces)
-_KIND = re.compile(r'^\{"type":\s*"(\w+)"(?:,\s*"(?:cost_)?name":\s*"(\w+)")?')
+CODE = re.compile(f"[{ALPHABET}]{{{CODE_LENGTH}}}")
+ROOM_TTL = 6 * 3600.0  # a room not refreshed for this long is gone (its process died)
+FINAL_TTL = 2 * 3600.0  # forks of a closed room, this long after the presenter left
+FORK_TIMEOUT = 5.0  # seconds for the presenter's process to answer a fork
+SEP = "\x1e"  # between texts on the channel: JSON escapes every control character
+UNAVAILABLE = "classroom rooms are unavailable right now (the room service is down); "
 
 
-def has_details(frame: str) -> bool:
-    """A frame with the weights (circles, digits) that most frames leave out."""
-    return '"weights":' in frame
+def unavailable(what: str) -> ProtocolError:
+    return ProtocolError("rooms_unavailable", UNAVAILABLE + what)
 
 
-class Kept:
-    """The newest message of each kind a session sent, so a late follower can catch up."""
+def _key(code: str, part: str = "") -> str:
+    return f"room:{code}{':' + part if part else ''}"
 
-    def __init__(self) -> None:
-        self.kinds: dict[str, str] = {}  # by "type:name", in the order first sent
+
+class Presented:
+    """The presenter's side of a room: publishes what its session sends, answers forks."""
+
+    def __init__(self, bus: Bus, code: str, lab_id: str, params: Callable[[], dict[str, Any]],
+                 kept: Kept, on_fork: Callable[[str], None]) -> None:  # fmt: skip
+        self.bus, self.code, self.lab_id, self.params, self.kept = bus, code, lab_id, params, kept
+        self.on_fork = on_fork
+        self.queue: deque[bytes] = deque()
         self.frame: str | None = None
-        self.detail_frame: str | None = None  # newest frame with weights or images in it
-
-    def note(self, texts: Iterable[str]) -> None:
-        for text in texts:
-            match = _KIND.match(text)
-            kind = match.group(1) if match else None
-            if kind == "frame":
-                self.frame = text
-                if has_details(text):
-                    self.detail_frame = text
-            elif match and kind not in NOT_KEPT:
-                self.kinds[f"{kind}:{match.group(2) or ''}"] = text
-
-    def catch_up(self) -> list[str]:
-        """The kept messages, then the newest frames (the detailed one first if older)."""
-        frames = [self.detail_frame] if self.detail_frame not in (None, self.frame) else []
-        return [*self.kinds.values(), *frames, *([self.frame] if self.frame else [])]
-
-
-Snapshot = tuple["Lab[Any]", float]  # a copy of the presenter's lab, and its speed
-
-
-class Room:
-    """One presenter and its followers."""
-
-    def __init__(
-        self,
-        code: str,
-        lab_id: str,
-        params: Callable[[], dict[str, Any]],
-        inbox: asyncio.Queue[Any],
-        kept: Kept,
-    ) -> None:
-        self.code, self.lab_id, self.params, self.kept = code, lab_id, params, kept
-        self.inbox = inbox  # the presenter's: a fork request waits there for its runner
-        self.followers: set[Outbox] = set()
-        self.closed = False
-        self.final: Lab[Any] | None = None  # the presenter's lab once it left
-        self.speed = 1.0
-        self.forks: list[asyncio.Future[Snapshot | None]] = []
+        self.wake = asyncio.Event()
+        self.task = asyncio.create_task(self._publish())
+        self.failures = 0  # rounds lost to the bus being down, for the log
 
     @property
     def follow_url(self) -> str:
         return f"/labs/{self.lab_id}?follow={self.code}"
 
-    # -- from the presenter --------------------------------------------------------
-
     def broadcast(self, texts: Iterable[str]) -> None:
-        for follower in self.followers:
-            follower.put(*texts)
+        if self.frame is not None:  # an older frame goes first, as in the outbox
+            self.queue.append(b"F" + self.frame.encode())
+            self.frame = None
+        self.queue.append(b"T" + SEP.join(texts).encode())
+        self.wake.set()
 
     def broadcast_frame(self, text: str) -> None:
-        for follower in self.followers:
-            follower.put_frame(text)
+        self.frame = text
+        self.wake.set()
 
-    def close(self, lab: Lab[Any], speed: float) -> None:
-        """The presenter left: tell the followers; forks from now on copy its last state."""
-        self.closed, self.final, self.speed = True, lab, speed
-        for future in self.forks:
-            if not future.done():
-                future.set_result(None)
-        self.forks.clear()
-        for follower in self.followers:
-            follower.put(json.dumps({"type": "room_closed", "room": self.code}))
+    async def _publish(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            await self._round()
+
+    async def _round(self) -> None:
+        """Publish what waits, then store what changed for latecomers."""
+        items = list(self.queue)
+        self.queue.clear()
+        if self.frame is not None:
+            items.append(b"F" + self.frame.encode())
+            self.frame = None
+        dirty = {name: self.kept.fields[name].encode() for name in self.kept.dirty}
+        self.kept.dirty.clear()
+        try:
+            for data in items:
+                await self.bus.publish(_key(self.code), data)
+            if dirty:
+                await self.bus.put_fields(_key(self.code, "kept"), dirty, ROOM_TTL)
+            if any(item.startswith(b"T") for item in items):
+                await self.store_meta()
+        except BusDown as exc:
+            self.failures += 1
+            if self.failures in (1, 100) or self.failures % 1000 == 0:
+                log.warning("room %s: cannot publish (%s); its followers miss it", self.code, exc)
+
+    async def store_meta(self) -> None:
+        meta = json.dumps({"lab": self.lab_id, "params": self.params()})
+        await self.bus.set(_key(self.code), meta.encode(), ROOM_TTL)
+
+    async def start(self) -> None:
+        await self.store_meta()
+        await self.bus.subscribe(_key(self.code, "fork"), self._fork_asked)
+
+    def _fork_asked(self, data: bytes) -> None:
+        self.on_fork(data.decode(errors="replace")[:32])
+
+    async def answer(self, request: str, snapshot: bytes) -> None:
+        with contextlib.suppress(BusDown):
+            await self.bus.publish(_key(self.code, f"fork:{request}"), snapshot)
+
+    async def close(self, final: bytes) -> None:
+        """The presenter left: keep its last state for forks, tell the followers."""
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+        with contextlib.suppress(BusDown):
+            await self._round()
+            await self.bus.unsubscribe(_key(self.code, "fork"), self._fork_asked)
+            await self.bus.set(_key(self.code, "final"), final, FINAL_TTL)
+            await self.bus.delete(_key(self.code), _key(self.code, "kept"), _key(self.code, "n"))
+            await self.bus.publish(_key(self.code), b"C")
+
+
+class Watch:
+    """This process's followers of one room, fed from its channel."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.followers: set[Outbox] = set()
+        self.kept = Kept()
+        self.closed = False
+        self.forks: set[asyncio.Future[bytes]] = set()  # forks waiting for the presenter
+
+    def on_message(self, data: bytes) -> None:
+        kind, body = data[:1], data[1:].decode()
+        if kind == b"F":
+            self.kept.note([body])
+            for follower in self.followers:
+                follower.put_frame(body)
+        elif kind == b"T":
+            texts = body.split(SEP)
+            self.kept.note(texts)
+            for follower in self.followers:
+                follower.put(*texts)
+        elif kind == b"C":
+            self.closed = True
+            closed = json.dumps({"type": "room_closed", "room": self.code})
+            for follower in self.followers:
+                follower.put(closed)
+            for future in self.forks:  # the presenter will not answer now: use its last state
+                if not future.done():
+                    future.set_result(b"")
 
 
 class Rooms:
-    """The open rooms of this process, by code."""
+    """Open, join, leave and fork rooms on the bus; this process's watches."""
 
-    def __init__(self, max_followers: int) -> None:
-        self.max_followers = max_followers
-        self.open: dict[str, Room] = {}
+    def __init__(self, bus: Bus, max_followers: int, joins: JoinRate | None = None) -> None:
+        self.bus, self.max_followers, self.joins = bus, max_followers, joins
+        self.watches: dict[str, Watch] = {}
 
-    def create(
-        self,
-        lab_id: str,
-        params: Callable[[], dict[str, Any]],
-        inbox: asyncio.Queue[Any],
-        kept: Kept,
-    ) -> Room:
-        while True:
-            code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-            if code not in self.open:
-                break
-        room = self.open[code] = Room(code, lab_id, params, inbox, kept)
+    @staticmethod
+    def normal(code: str) -> str | None:
+        """A code as typed (any case, spaces) in canonical form; None if it cannot be one."""
+        code = re.sub(r"\s+", "", code).upper()
+        return code if CODE.fullmatch(code) else None
+
+    async def open(self, lab_id: str, params: Callable[[], dict[str, Any]], kept: Kept,
+                   on_fork: Callable[[str], None]) -> Presented:  # fmt: skip
+        try:
+            while True:
+                code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+                if await self.bus.set(_key(code), b"{}", ROOM_TTL, only_new=True):
+                    break
+            room = Presented(self.bus, code, lab_id, params, kept, on_fork)
+            await room.start()
+        except BusDown as exc:
+            raise unavailable("present later, or ask the operator") from exc
         return room
 
-    def find(self, code: str) -> Room | None:
-        return self.open.get(code.strip().upper())
+    async def join(
+        self, code: str, lab_id: str, outbox: Outbox, address: str
+    ) -> tuple[Watch, dict[str, Any], list[str]]:
+        """Follow room ``code``: its watch, the presenter's params and what to catch up on."""
+        if self.joins is not None and not self.joins.allow_join(address):
+            raise ProtocolError("rate_limited", "too many attempts to join; wait a minute")
+        canonical = self.normal(code)
+        try:
+            meta = await self.bus.get(_key(canonical)) if canonical else None
+            info = json.loads(meta) if meta else {}
+            if info.get("lab") != lab_id or canonical is None:
+                shown = code[:16]
+                raise ProtocolError("no_such_room", f"no {lab_id} room {shown!r} is open")
+            if await self.bus.add(_key(canonical, "n"), 1, ROOM_TTL) > self.max_followers:
+                await self.bus.add(_key(canonical, "n"), -1, ROOM_TTL)
+                raise ProtocolError("room_full", f"room {canonical} is full")
+            watch = await self._watch(canonical)
+            catch_up = Kept()
+            catch_up.load(await self.bus.fields(_key(canonical, "kept")))
+        except BusDown as exc:
+            raise unavailable("following needs it; your own lab works") from exc
+        watch.followers.add(outbox)
+        return watch, info["params"], catch_up.catch_up()
 
-    def close(self, room: Room, lab: Lab[Any], speed: float) -> None:
-        self.open.pop(room.code, None)
-        room.close(lab, speed)
+    async def _watch(self, code: str) -> Watch:
+        watch = self.watches.get(code)
+        if watch is None:
+            watch = self.watches[code] = Watch(code)
+            try:
+                await self.bus.subscribe(_key(code), watch.on_message)
+                watch.kept.load(await self.bus.fields(_key(code, "kept")))
+            except BusDown:
+                await self._unwatch(watch)
+                raise
+        return watch
+
+    async def leave(self, watch: Watch, outbox: Outbox) -> None:
+        watch.followers.discard(outbox)
+        with contextlib.suppress(BusDown):
+            if not watch.closed:
+                await self.bus.add(_key(watch.code, "n"), -1, ROOM_TTL)
+        if not watch.followers:
+            await self._unwatch(watch)
+
+    async def _unwatch(self, watch: Watch) -> None:
+        if self.watches.get(watch.code) is watch:
+            del self.watches[watch.code]
+        with contextlib.suppress(BusDown):
+            await self.bus.unsubscribe(_key(watch.code), watch.on_message)
+
+    async def fork(self, watch: Watch) -> bytes:
+        """The presenter's state now, pickled; its last state if it has left."""
+        try:
+            if not watch.closed:
+                snapshot = await self._ask_presenter(watch)
+                if snapshot:
+                    return snapshot
+            final = await self.bus.get(_key(watch.code, "final"))
+        except BusDown as exc:
+            raise unavailable("forking needs it; try again in a moment") from exc
+        if final is None:
+            raise ProtocolError("no_such_room", f"room {watch.code} is gone; open the lab anew")
+        return final
+
+    async def _ask_presenter(self, watch: Watch) -> bytes:
+        request = secrets.token_hex(8)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        channel = _key(watch.code, f"fork:{request}")
+
+        def answered(data: bytes) -> None:
+            if not future.done():
+                future.set_result(data)
+
+        watch.forks.add(future)
+        await self.bus.subscribe(channel, answered)
+        try:
+            await self.bus.publish(_key(watch.code, "fork"), request.encode())
+            return await asyncio.wait_for(future, FORK_TIMEOUT)
+        except TimeoutError:
+            return b""  # the presenter's process did not answer: its last state, if any
+        finally:
+            watch.forks.discard(future)
+            await self.bus.unsubscribe(channel, answered)

@@ -105,15 +105,25 @@ class Session:
     async def _end(self, tasks: set[asyncio.Task[Any]]) -> None:
         for task in tasks:
             task.cancel()
+        self.running, self.stepping = False, None
+        # Leaving a room must finish even if this task is being cancelled (anyio, as in
+        # TestClient, cancels every await that follows): it runs in a task of its own.
+        leaving = asyncio.ensure_future(self._leave(tasks))
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(leaving)
+
+    async def _leave(self, tasks: set[asyncio.Task[Any]]) -> None:
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await asyncio.gather(*tasks, return_exceptions=True)
-        self.running, self.stepping = False, None
         if self.work is not None and not self.work.cancel():
             # a job already running finishes its slice: let the lab settle before a
             # closing room hands it to forks
             with contextlib.suppress(Exception):
                 await asyncio.wrap_future(self.work)
-        self.classroom.leave()
+        try:
+            await self.classroom.leave()
+        except Exception as exc:  # the room service may be gone; the session ends anyway
+            self._log_bug("leaving its room", exc)
 
     async def _close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):

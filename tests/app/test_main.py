@@ -11,7 +11,7 @@ from app.settings import Settings
 
 
 def test_health(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "sessions": 0}
 
 
 def test_api_lists_labs_with_defaults(client: TestClient) -> None:

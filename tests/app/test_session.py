@@ -174,7 +174,8 @@ def test_one_sessions_exception_never_touches_another(
         opening(ok, 4)
         bad.send_json({"op": "step", "steps": 2, "id": "x"})
         err = recv_until(bad, "error")
-        assert err["code"] == "internal" and "boom" in err["message"] and err["id"] == "x"
+        assert err["code"] == "internal" and err["id"] == "x"
+        assert "boom" not in err["message"]  # the log has the traceback, not the client
         ok.send_json({"op": "step", "steps": 2})
         assert recv_until(ok, "frame")["step"] == 2
         bad.send_json({"op": "configure", "params": {"n": 14}})
