@@ -7,6 +7,9 @@ the server before it listens, with one line per problem and exit status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import logging
 import os
 import sys
 
@@ -19,12 +22,19 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import uvicorn  # noqa: E402
 
 from app.main import create_app  # noqa: E402
+from app.redis_server import private_redis  # noqa: E402
 from app.server import uvicorn_options  # noqa: E402
 from app.settings import Settings, SettingsError, check_limits  # noqa: E402
 from engine.labs import registry  # noqa: E402
 
 # uvicorn can only start several worker processes from an import string.
 APP_FACTORY = "app.main:create_app"
+log = logging.getLogger("descent")
+NO_REDIS = (
+    "%d cores, but one worker: several share their classroom rooms through Redis. "
+    "Install redis-server (apt-get install redis-server) or set DESCENT_REDIS_URL "
+    "to use every core."
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,11 +50,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
+        default=os.cpu_count() or 1,
         help=(
-            "server processes (default 1). A classroom room (present/follow) lives in one "
-            "process, so a follower must reach the presenter's process: keep 1 unless "
-            "something in front gives sticky sessions"
+            "server processes (default: one per core). Several share their classroom rooms "
+            "through Redis: DESCENT_REDIS_URL, or a private redis-server started here when "
+            "one is installed; without either, one process serves"
         ),
     )
     parser.add_argument("--log-level", default="info", help="uvicorn log level")
@@ -69,13 +79,27 @@ def main(argv: list[str] | None = None) -> None:
     """Serve the app with uvicorn: in this process, or in ``--workers`` processes."""
     args = parse_args(argv)
     settings = read_settings()
+    with contextlib.ExitStack() as stack:
+        workers = args.workers
+        if workers > 1 and not settings.redis_url:
+            url = stack.enter_context(private_redis())
+            if url is None:
+                log.warning(NO_REDIS, workers)
+                workers = 1
+            else:  # the workers read their settings from this environment
+                os.environ["DESCENT_REDIS_URL"] = url
+                settings = dataclasses.replace(settings, redis_url=url)
+        serve(args, settings, workers)
+
+
+def serve(args: argparse.Namespace, settings: Settings, workers: int) -> None:
     # One process takes the app object; several need the import string to build their own
     # (each reads the same, already checked, environment).
-    target = create_app(settings) if args.workers == 1 else APP_FACTORY
+    target = create_app(settings) if workers == 1 else APP_FACTORY
     uvicorn.run(
         target,
-        factory=args.workers > 1,
-        workers=args.workers,
+        factory=workers > 1,
+        workers=workers,
         host=args.host,
         port=args.port,
         log_level=args.log_level,

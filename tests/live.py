@@ -38,7 +38,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[Server]:
+def serve(
+    env: dict[str, str] | None = None, args: tuple[str, ...] = ("--workers", "1")
+) -> Iterator[Server]:
     """``python -m app`` on a free loopback port until the block ends (then SIGTERM)."""
     port = free_port()
     process = subprocess.Popen(
