@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -35,8 +36,15 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
+    with running(create_app()) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread on a free loopback port."""
     port = free_port()
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

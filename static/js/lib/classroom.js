@@ -47,7 +47,7 @@ export function setupClassroom(ctx) {
       const node = $(`follow-${part}`);
       node.textContent = i18n.t(`follow.${kind}_${part}`, { code });
     }
-    const refused = kind === "missing" || kind === "full";
+    const refused = kind === "missing" || kind === "full" || kind === "unavailable";
     $("btn-fork").hidden = refused || kind === "joining";
     $("follow-alone").hidden = !refused;
   }
@@ -111,9 +111,16 @@ export function setupClassroom(ctx) {
   /** True when the error was about the room (shown in the banner, not as a toast). */
   function roomError(msg) {
     unstick();
-    if (msg.code === "no_such_room" || msg.code === "room_full") {
-      showBanner(msg.code === "room_full" ? "full" : "missing");
+    const kind = { no_such_room: "missing", room_full: "full", rooms_unavailable: "unavailable",
+      rate_limited: "unavailable" }[msg.code];
+    if (kind && state.following) {
+      showBanner(kind);
       $("follow-alone").href = `${location.pathname}${state.langExplicit ? `?lang=${i18n.lang}` : ""}`;
+      return true;
+    }
+    if (msg.code === "rooms_unavailable") { // Present, while the room service is down
+      setPresenting(false);
+      toast(i18n.t("present.unavailable"));
       return true;
     }
     return msg.code === "read_only"; // a click on a chart while following: the banner says why
