@@ -10,7 +10,7 @@ export CHROMIUM
 export OPENBLAS_NUM_THREADS = 1
 export OMP_NUM_THREADS = 1
 
-.PHONY: run test lint typecheck pytest bench clean check-browser
+.PHONY: run test lint typecheck pytest bench clean check-browser check-redis
 
 $(VENV)/.run-deps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ $(VENV)/.test-deps: $(VENV)/.run-deps pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+# One worker per core; they share their classroom rooms through a private redis-server that
+# python -m app starts itself. Without redis-server installed it serves with one worker (and
+# says so in one line), so `make run` needs nothing else.
 run: $(VENV)/.run-deps  ## serve on http://$(HOST):$(PORT)
 	$(PY) -m app --host $(HOST) --port $(PORT)
 
@@ -32,6 +35,16 @@ check-browser:
 	  echo "Do not run 'playwright install': the tests use the system browser."; \
 	  exit 1; }
 
+# The room tests run against real Redis: they start and stop their own redis-server processes
+# (app.redis_server.private_redis, on Unix sockets in temp folders), so nothing is started here;
+# they only need the binary.
+check-redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "No redis-server on PATH: the room tests (across workers and hosts) need one."; \
+	  echo "Install Debian's: sudo apt-get install redis-server"; \
+	  echo "(the tests start and stop their own servers; none needs to be running)"; \
+	  exit 1; }
+
 lint: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -40,7 +53,7 @@ lint: $(VENV)/.test-deps
 typecheck: $(VENV)/.test-deps
 	$(VENV)/bin/mypy
 
-pytest: $(VENV)/.test-deps check-browser
+pytest: $(VENV)/.test-deps check-browser check-redis
 	$(PY) -m pytest
 
 test: lint typecheck pytest  ## ruff, mypy and every test, browser tests included
