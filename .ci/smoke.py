@@ -1,23 +1,28 @@
 """Smoke-test a running Descent Playground: ``python .ci/smoke.py http://127.0.0.1:8000``.
 
 Checks what a teacher's class needs from a fresh container: the health check, a lab page
-that loads nothing from the network, the vendored Plotly, and a beans session that trains
-over the WebSocket. Exits non-zero with a clear message on the first failure.
+that loads nothing from the network, the vendored Plotly, a beans session that trains over
+the WebSocket, and a classroom room: a presenter and followers on new connections, which may
+land on different worker processes (rooms then go through Redis). Exits non-zero with a clear
+message on the first failure.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 TIMEOUT = 10.0  # seconds for one HTTP request or for the whole WebSocket exchange
+FOLLOWERS = 6  # new connections following one room: with 2+ workers, some land elsewhere
 
 
 class SmokeError(Exception):
@@ -73,13 +78,7 @@ def check_beans_socket(base: str) -> None:
     url = "ws" + base.removeprefix("http") + "/ws/beans"
     deadline = time.monotonic() + TIMEOUT
     with connect(url, open_timeout=TIMEOUT) as ws:
-
-        def receive() -> dict[str, Any]:
-            left = deadline - time.monotonic()
-            check(left > 0, f"{url}: timed out waiting for messages")
-            message: dict[str, Any] = json.loads(ws.recv(timeout=left))
-            return message
-
+        receive = receiver(ws, url, deadline)
         hello = receive()
         check(hello.get("type") == "hello", f"{url}: first message is {hello.get('type')!r}")
         check(hello.get("lab") == "beans", f"{url}: hello names lab {hello.get('lab')!r}")
@@ -87,11 +86,64 @@ def check_beans_socket(base: str) -> None:
         check(data.get("type") == "data", f"{url}: second message is {data.get('type')!r}")
         check(len(data["train"]["x"]) > 0, f"{url}: data has no training samples")
         ws.send(json.dumps({"op": "step", "steps": 5}))
-        while (frame := receive()).get("type") != "frame" or frame.get("step") == 0:
-            check(frame.get("type") != "error", f"{url}: server error {frame}")
+        frame = until_frame(receive, 1)
         check(frame["step"] == 5, f"{url}: frame after 5 steps is at step {frame['step']}")
         loss = frame["loss"]["train"]
         check(isinstance(loss, float) and math.isfinite(loss), f"{url}: loss {loss!r}")
+
+
+def receiver(ws: ClientConnection, url: str, deadline: float) -> Callable[[], dict[str, Any]]:
+    """A function that returns the next message on ``ws``, failing after ``deadline``."""
+
+    def receive() -> dict[str, Any]:
+        left = deadline - time.monotonic()
+        check(left > 0, f"{url}: timed out waiting for messages")
+        message: dict[str, Any] = json.loads(ws.recv(timeout=left))
+        check(message.get("type") != "error", f"{url}: server error {message}")
+        return message
+
+    return receive
+
+
+def until_frame(receive: Callable[[], dict[str, Any]], step: int) -> dict[str, Any]:
+    """Read messages until a frame at ``step`` or later."""
+    while (message := receive()).get("type") != "frame" or message.get("step", -1) < step:
+        pass
+    return message
+
+
+def check_room(base: str) -> None:
+    """present, then followers on new connections get hello (read_only), the frame, live frames."""
+    url = "ws" + base.removeprefix("http") + "/ws/beans"
+    deadline = time.monotonic() + TIMEOUT
+    with connect(url, open_timeout=TIMEOUT) as teacher:
+        present = receiver(teacher, url, deadline)
+        until_frame(present, 0)
+        teacher.send(json.dumps({"op": "present"}))
+        while (room := present()).get("type") != "room":
+            pass
+        code = room.get("room")
+        check(isinstance(code, str) and len(code) == 5, f"{url}: present gave room {code!r}")
+        teacher.send(json.dumps({"op": "step", "steps": 5}))
+        until_frame(present, 5)
+        followers = []
+        with contextlib.ExitStack() as stack:  # closes every follower
+            for i in range(FOLLOWERS):
+                where = f"{url}?follow={code} (follower {i + 1})"
+                ws = stack.enter_context(connect(f"{url}?follow={code}", open_timeout=TIMEOUT))
+                followers.append(receive := receiver(ws, where, deadline))
+                hello = receive()
+                check(hello.get("type") == "hello", f"{where}: first message {hello!r:.200}")
+                check(
+                    hello.get("read_only") is True and hello.get("room") == code,
+                    f"{where}: hello not read-only in room {code}: {hello!r:.200}",
+                )
+                frame = until_frame(receive, 0)  # the catch-up: the presenter's newest frame
+                check(frame["step"] == 5, f"{where}: catch-up frame at step {frame['step']}")
+            # the presenter's next frames reach every follower, whichever worker holds it
+            teacher.send(json.dumps({"op": "step", "steps": 3}))
+            for receive in followers:
+                until_frame(receive, 8)
 
 
 def main(argv: list[str]) -> int:
@@ -100,7 +152,7 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     base = argv[1].rstrip("/")
-    checks = [check_healthz, check_lab_page, check_plotly, check_beans_socket]
+    checks = [check_healthz, check_lab_page, check_plotly, check_beans_socket, check_room]
     for run in checks:
         try:
             run(base)
