@@ -2,6 +2,9 @@
 #   docker build -t descent-playground .
 #   docker run -p 8000:8000 descent-playground
 # Arguments after the image name replace the default ones: --host, --port, --workers.
+# By default one worker process per core; they share their classroom rooms through a private
+# redis-server on a Unix socket in the temp dir. `--workers 1` keeps rooms in memory instead,
+# and DESCENT_REDIS_URL=redis://host:6379/0 shares them with other containers (compose.yaml).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,6 +20,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --gid 10001 app \
     && useradd --no-log-init --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin app
 WORKDIR /app
+
+# Debian's redis-server, for the workers' rooms: python -m app starts it as the app user, with
+# no TCP port and no persistence, and stops it on exit (app/redis_server.py). Unpinned on
+# purpose: it follows the base image's Debian release and its security updates.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends redis-server \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, read from pyproject.toml, so a code change does not reinstall them.
 COPY pyproject.toml ./
