@@ -159,9 +159,19 @@ class RedisBus(Bus):
     def __init__(self, url: str) -> None:
         super().__init__()
         from redis import asyncio as aioredis  # only a deployment with Redis needs it
+        from redis.asyncio.retry import Retry
+        from redis.backoff import ExponentialBackoff
+        from redis.exceptions import ConnectionError as RedisConnectionError
 
+        # After Redis restarts, a pooled connection is stale: one retry on a fresh one
+        # turns that into a success instead of a spurious rooms_unavailable.
         self.redis = aioredis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=10
+            url,
+            socket_timeout=2,
+            socket_connect_timeout=2,
+            health_check_interval=10,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+            retry_on_error=[RedisConnectionError],
         )
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self.listener: asyncio.Task[None] | None = None

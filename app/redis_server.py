@@ -10,6 +10,7 @@ it on exit.
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 import subprocess
 import tempfile
@@ -17,6 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+log = logging.getLogger("descent")
 START_TIMEOUT = 10.0  # seconds for redis-server to open its socket
 
 
@@ -27,7 +29,12 @@ def private_redis() -> Iterator[str | None]:
     if exe is None:
         yield None
         return
-    folder = Path(tempfile.mkdtemp(prefix="descent-redis-"))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="descent-redis-"))
+    except OSError as exc:  # e.g. a read-only container without a tmpfs on /tmp
+        log.warning("no folder for a private redis-server (%s)", exc)
+        yield None
+        return
     socket = folder / "redis.sock"
     args = [exe, "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700",
             "--save", "", "--appendonly", "no", "--dir", str(folder),

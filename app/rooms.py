@@ -192,8 +192,12 @@ class Rooms:
                 if await self.bus.set(_key(code), b"{}", ROOM_TTL, only_new=True):
                     break
             room = Presented(self.bus, code, lab_id, params, kept, on_fork)
+        except BusDown as exc:
+            raise unavailable("present later, or ask the operator") from exc
+        try:
             await room.start()
         except BusDown as exc:
+            room.task.cancel()
             raise unavailable("present later, or ask the operator") from exc
         return room
 
