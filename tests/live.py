@@ -46,7 +46,11 @@ def serve(
     process = subprocess.Popen(
         [sys.executable, "-m", "app", "--port", str(port), "--log-level", "warning", *args],
         cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        # the test's own settings only, whatever the shell running the tests has set
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DESCENT_")},
+            **(env or {}),
+        },
     )
     try:
         deadline = time.monotonic() + 20

@@ -6,17 +6,16 @@ Timeouts are set small through the environment, so the whole file takes a few se
 from __future__ import annotations
 
 import json
-import os
 import select
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from websockets.sync.client import connect
+
+from tests.live import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER_TIMEOUT_S = 0.5
@@ -30,12 +29,6 @@ ENV = {
 CLOSED_BY = 2.5  # seconds: the timeouts above plus generous slack for a busy machine
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def healthy(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
@@ -46,31 +39,9 @@ def healthy(port: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DESCENT_")}
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "app", "--port", str(port), "--log-level", "warning"],
-            env={**env, **ENV},
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while not healthy(port):
-            assert server.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
-        yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+def port() -> Iterator[int]:
+    with serve(ENV) as server:
+        yield server.port
 
 
 def seconds_until_closed(s: socket.socket, trickle: bytes = b"", every: float = 0.1) -> float:
