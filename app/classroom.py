@@ -75,7 +75,7 @@ class Classroom:
     async def present(self, msg_id: Any) -> None:
         s = self.session
         if self.room is None:
-            ask = s.inbox.put_nowait
+            ask = s.inbox.ask
             room = await self.rooms.open(
                 s.spec.id, s.params, s.outbox.kept, lambda req: ask(ForkRequest(req))
             )

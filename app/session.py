@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.classroom import Classroom, ForkRequest
+from app.inbox import POLICY_VIOLATION, WAKE, Inbox
 from app.outbox import Outbox, RateLimit, StalledError
 from app.pacing import Pacer, StepJob
 from app.protocol import (
@@ -35,7 +36,6 @@ from app.protocol import (
     LabSpec,
     ProtocolError,
     encode,
-    parse_client,
     shown,
 )
 from app.rooms import Rooms
@@ -45,9 +45,6 @@ from engine.lab import Effect, Lab, Message, OpError
 
 T = TypeVar("T")
 log = logging.getLogger("descent.session")
-POLICY_VIOLATION = 1008
-WAKE = object()  # in the inbox: the client can take a frame again (an ack came, or it was sent)
-MAX_ACK = 100  # frames one ack may count
 
 
 class Session:
@@ -64,13 +61,11 @@ class Session:
         self.ws, self.spec, self.settings, self.scheduler = ws, spec, settings, scheduler
         self.tenant = scheduler.tenant()
         self.classroom = Classroom(self, rooms)
-        self.inbox: asyncio.Queue[Any] = asyncio.Queue()  # client ops, and forks asked of us
-        self.inbox_slots = asyncio.Semaphore(settings.max_inbox)  # client ops waiting, at most
         self.outbox = Outbox(
             settings.max_outbox_bytes, settings.send_timeout_s, settings.frame_window
         )
-        self.outbox.on_free = self._wake
-        self.woken = False  # a WAKE waits in the inbox
+        self.inbox = Inbox(settings.max_inbox, self.outbox.ack, self._log_bug)
+        self.outbox.on_free = self.inbox.wake
         self.running = False
         self.speed = spec.lab.default_speed
         self.pacer = Pacer(settings.frame_budget_ms / 1000)
@@ -82,7 +77,10 @@ class Session:
     async def run(self, query: dict[str, str]) -> None:
         """Serve until the client leaves; whatever happens, tasks are cleaned up."""
         sender = asyncio.create_task(self.outbox.drain(self.ws))
-        receiver = asyncio.create_task(self._receive())
+        s = self.settings
+        receiver = asyncio.create_task(
+            self.inbox.read(self.ws, s.max_message_bytes, s.max_messages_per_second)
+        )
         tasks = {sender, receiver}
         try:
             if "follow" in query:
@@ -131,49 +129,6 @@ class Session:
 
     # -- tasks ---------------------------------------------------------------------
 
-    async def _receive(self) -> None:
-        limit = RateLimit(self.settings.max_messages_per_second)
-        while True:
-            message = await self.ws.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            text = message.get("text")
-            size = len(text.encode()) if text is not None else len(message.get("bytes") or b"")
-            if size > self.settings.max_message_bytes:
-                await self._close(POLICY_VIOLATION, "message too large")
-                return
-            if not limit.allow():
-                await self._close(POLICY_VIOLATION, "too many messages")
-                return
-            try:
-                if text is None:
-                    raise ProtocolError("bad_message", "binary frames are not accepted: send JSON")
-                msg = parse_client(text)
-                if msg["op"] == "ack":  # flow control bypasses the inbox: it has no reply
-                    self.outbox.ack(self._ack_count(msg))
-                    continue
-            except ProtocolError as exc:
-                msg = exc  # type: ignore[assignment]
-            except Exception as exc:  # a gap in parsing must not end the session
-                self._log_bug("reading a client message", exc)
-                msg = ProtocolError("bad_message", "unreadable message")  # type: ignore[assignment]
-            await self.inbox_slots.acquire()  # a full inbox: stop reading the socket
-            await self.inbox.put(msg)
-
-    @staticmethod
-    def _ack_count(msg: dict[str, Any]) -> int:
-        frames = msg.get("frames", 1)
-        if isinstance(frames, int) and not isinstance(frames, bool) and 1 <= frames <= MAX_ACK:
-            return frames
-        error = {"field": "frames", "message": f"expected an integer in [1, {MAX_ACK}]"}
-        raise ProtocolError("invalid_params", "bad ack", [error])
-
-    def _wake(self) -> None:
-        """The outbox can take a frame: a runner waiting for that gets going at once."""
-        if not self.woken:
-            self.woken = True
-            self.inbox.put_nowait(WAKE)
-
     async def _run_loop(self) -> None:
         loop = asyncio.get_running_loop()
         next_tick = loop.time()
@@ -184,9 +139,8 @@ class Session:
                 wait = next_tick - loop.time()
             else:
                 wait = None  # until an op, or until the client can take a frame (WAKE)
-            item = await self._next_item(wait)
+            item = await self.inbox.next(wait)
             if item is WAKE:
-                self.woken = False
                 continue
             if item is None:
                 if self.stepping is None:
@@ -197,26 +151,6 @@ class Session:
             tweaked = await self._handle(item)
             if tweaked and self.running:
                 next_tick = loop.time()  # show a live change at once, not a frame later
-
-    async def _next_item(self, wait: float | None) -> Any:
-        """The next inbox item, waiting at most ``wait`` seconds (None: no limit).
-
-        A waiting item is taken at once: ``wait_for`` with a timeout of 0 would
-        time out before the get even starts, and ops would go unanswered while
-        frames run late.
-        """
-        if self.inbox.empty():
-            if wait is not None and wait <= 0:
-                return None
-            try:  # a get cancelled by the timeout leaves the item in the queue
-                item = await asyncio.wait_for(self.inbox.get(), wait)
-            except TimeoutError:
-                return None
-        else:
-            item = self.inbox.get_nowait()
-        if not isinstance(item, ForkRequest) and item is not WAKE:
-            self.inbox_slots.release()
-        return item
 
     # -- ops -------------------------------------------------------------------------
 
