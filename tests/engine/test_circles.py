@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from annotated_types import Le, Len
 
+from engine.classifier import Grid, to_uint8
 from engine.lab import Effect, OpError
 from engine.labs import registry
 from engine.labs.circles import (
@@ -208,6 +209,94 @@ def test_boundary_orientation_and_values() -> None:
     assert np.all(z == z[:, :1])  # no change along x
 
 
+def fresh_boundary(c: Circles) -> np.ndarray:
+    """The boundary computed the plain way, from scratch, at the lab's current step."""
+    grid = Grid(EXTENT, c.params.resolution)
+    with np.errstate(all="ignore"):
+        P = c.net.predict(grid.features(c.params.features))  # (res², 1)
+    return to_uint8(P.reshape(grid.res, grid.res))
+
+
+def play(c: Circles, frames: int, images: dict[int, np.ndarray]) -> tuple[list[bool], list[bool]]:
+    """Frames as a playing session makes them; which carried a boundary, which a new one.
+
+    Every boundary sent is checked: a new one against a fresh computation, an
+    earlier one sent again against what it was when computed (``images``, by step).
+    """
+    carried, computed = [], []
+    for _ in range(frames):
+        c.step(2)
+        keyframe = c.frames % WEIGHTS_EVERY == 0
+        frame = c.frame()
+        b = frame.get("boundary")
+        carried.append(b is not None)
+        computed.append(b is not None and b["step"] == frame["step"])
+        if b is None:
+            assert not keyframe  # the frames with weights always carry it
+        elif computed[-1]:
+            np.testing.assert_array_equal(b["z"], fresh_boundary(c))
+            images[b["step"]] = b["z"]
+        else:  # the frame after a new one, or a keyframe
+            np.testing.assert_array_equal(b["z"], images[b["step"]])
+    return carried, computed
+
+
+def test_boundaries_sent_while_playing_are_exact_and_rare_once_trained() -> None:
+    c, images = lab(), dict[int, np.ndarray]()
+    carried, computed = play(c, 300, images)  # the first 10 s
+    assert all(carried[:20]) and sum(computed[:20]) == 10  # learning fast: every other frame
+    c.step(5000)
+    carried, computed = play(c, 300, images)  # after 90 s: the net barely moves
+    assert sum(computed) < 0.1 * 300 and sum(carried) < 0.3 * 300
+
+
+def drain(c: Circles) -> None:
+    """Frames without training until one leaves the boundary out."""
+    for _ in range(2 * WEIGHTS_EVERY):
+        if "boundary" not in c.frame():
+            return
+    raise AssertionError("every frame carried a boundary")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda c: c.restart(),
+        lambda c: c.apply(replace(c.params, init_seed=5)),  # a new model
+        lambda c: c.apply(replace(c.params, noise=0.1)),  # new data
+        lambda c: c.apply(replace(c.params, lr=0.003)),  # a live change
+        lambda c: c.apply(replace(c.params, resolution=24)),
+        lambda c: call(c, "add_point", AddPointArgs(x1=1.0, x2=-2.0, label=1)),
+        lambda c: call(c, "clear_points", NoArgs()),
+    ],
+    ids=["reset", "model", "data", "live", "resolution", "add_point", "clear_points"],
+)
+def test_the_first_frame_after_a_change_carries_a_fresh_boundary(
+    change: typing.Callable[[Circles], object],
+) -> None:
+    c = lab(hidden=(8, 8))
+    assert c.frame()["boundary"]["step"] == 0  # the very first frame too
+    c.step(50)
+    drain(c)
+    change(c)
+    frame = c.frame()
+    assert frame["boundary"]["step"] == frame["step"] == c.steps
+    np.testing.assert_array_equal(frame["boundary"]["z"], fresh_boundary(c))
+
+
+def test_the_boundary_op_answers_with_this_steps_boundary() -> None:
+    c = lab()
+    c.step(600)
+    c.frame()
+    drain(c)
+    c.step(1)  # a step while paused: trained, the net barely moves
+    assert "boundary" not in c.frame()
+    reply = call(c, "boundary", NoArgs())
+    assert reply["type"] == "boundary" and reply["step"] == c.steps
+    assert reply["extent"] == list(EXTENT)
+    np.testing.assert_array_equal(reply["z"], fresh_boundary(c))
+
+
 def test_weights_ride_along_every_few_frames() -> None:
     c = lab()
     has = ["weights" in c.frame() for _ in range(2 * WEIGHTS_EVERY + 1)]
@@ -246,8 +335,8 @@ def test_default_frame_stays_small() -> None:
 
 def test_ops_declared() -> None:
     assert {name: args for name, (args, _) in Circles.ops.items()} == {
-        "inspect": InspectArgs, "weights": NoArgs, "add_point": AddPointArgs,
-        "clear_points": NoArgs,
+        "inspect": InspectArgs, "weights": NoArgs, "boundary": NoArgs,
+        "add_point": AddPointArgs, "clear_points": NoArgs,
     }  # fmt: skip
 
 
@@ -296,7 +385,7 @@ def test_inspect_the_output_is_the_boundary() -> None:
     c = lab(hidden=(5,))
     c.step(10)
     reply = call(c, "inspect", InspectArgs(layer=2, unit=0))
-    p = c.net.predict(c._grid_features())[:, 0]
+    p = c.net.predict(Grid(EXTENT, 48).features(c.params.features))[:, 0]
     np.testing.assert_allclose(reply["range"], [p.min(), p.max()], rtol=1e-6)
 
 

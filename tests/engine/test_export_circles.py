@@ -176,3 +176,12 @@ def test_logistic_regression_and_a_reset_by_a_new_model() -> None:
     c.step(10)
     assert replay(c) == expected(c)
     assert math.isfinite(replay(c)["loss"])
+
+
+def test_a_long_run_past_subnormal_moments_replays_exactly() -> None:
+    """After ~7000 updates dead units' Adam moments go subnormal; the lab flushes them to 0,
+    the script does not, and both reach the same loss bit for bit."""
+    c = lab()
+    c.step(9000)
+    assert c.opt.t > 7000  # type: ignore[attr-defined]
+    assert replay(c) == expected(c)

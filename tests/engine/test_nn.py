@@ -9,7 +9,7 @@ import pytest
 
 from engine.activations import ACTIVATIONS
 from engine.losses import LOSSES, softmax
-from engine.nn import MLP
+from engine.nn import MLP, Scratch
 
 EPS = 1e-6
 
@@ -163,6 +163,26 @@ def test_layer_outputs_and_float32_predict() -> None:
     p32 = net.predict(X.astype(np.float32))
     assert p32.dtype == np.float32
     np.testing.assert_allclose(p32, outs[2], atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_logits_in_scratch_are_those_of_layer_outputs(activation: str, dtype: type) -> None:
+    rng = np.random.default_rng(5)
+    net = MLP([3, 9, 7, 2], activation, "softmax", rng)
+    scratch = Scratch()
+    for m in (40, 11, 40):  # buffers reused, grown and shrunk; the results never mix
+        X: np.ndarray = rng.normal(0, 3, size=(m, 3)).astype(dtype)
+        net.theta += rng.normal(0, 0.5, size=net.theta.shape)
+        A = X
+        for k, (W, b) in enumerate(zip(net.W, net.b, strict=True)):  # layer_outputs' logits
+            A = A @ W.astype(dtype) + b.astype(dtype)
+            A = net.act.f(A) if k < net.n_layers - 1 else A
+        Z = net.logits(X, scratch)
+        assert Z.dtype == dtype and Z.shape == (m, 2)
+        np.testing.assert_array_equal(Z, A)
+        if dtype == np.float64:  # and, in float64, those of forward
+            np.testing.assert_array_equal(Z, net.forward(X))
 
 
 def test_grad_norms_per_weight_matrix() -> None:

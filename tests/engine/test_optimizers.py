@@ -7,6 +7,8 @@ import pytest
 
 from engine.optimizers import OPTIMIZERS, Adam, Momentum, make
 
+TINY = np.finfo(np.float64).tiny  # the smallest normal float64
+
 
 def start() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     return {"w": np.array([1.0, -2.0]), "b": np.array([0.5])}, {
@@ -78,3 +80,30 @@ def test_each_descends_a_quadratic(name: str) -> None:
     for _ in range(500):
         opt.step({"w": w}, {"w": 2 * w}, 0.05)  # C = ‖w‖², minimum at 0
     assert np.abs(w).max() < 1e-2
+
+
+def subnormal(a: np.ndarray) -> int:
+    return int(np.count_nonzero((a != 0) & (np.abs(a) < TINY)))
+
+
+def test_adam_flushes_subnormal_moments_without_changing_a_bit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Gradients that stop (a dead unit): m decays by β1 each step, through the subnormals."""
+    rng = np.random.default_rng(6)
+    theta = rng.normal(size=50)
+    grads = [rng.normal(size=50) for _ in range(20)]
+    grads.append(grads[-1] * (np.arange(50) < 40))  # from step 20 on, the last 10 stop
+
+    def run() -> tuple[np.ndarray, Adam]:
+        params, opt = {"theta": theta.copy()}, Adam()
+        for t in range(7000):
+            opt.step(params, {"theta": grads[min(t, 20)]}, 0.01)
+        return params["theta"], opt
+
+    flushed, opt = run()
+    assert subnormal(opt.m["theta"]) == 0 and not opt.m["theta"][40:].any()
+    monkeypatch.setattr("engine.optimizers.FLUSH_EVERY", 10**9)
+    kept, reference = run()
+    assert subnormal(reference.m["theta"]) > 0  # the case arose, and was flushed
+    np.testing.assert_array_equal(flushed.view(np.uint64), kept.view(np.uint64))

@@ -19,7 +19,7 @@ const FEATURE_LABEL = { x1: "x₁", x2: "x₂", "x1^2": "x₁²", "x2^2": "x₂�
 let ctx, t;
 const charts = {};
 const S = {
-  data: null, frame: null, boundary: null, weights: null, act: null, inspect: null,
+  data: null, frame: null, boundary: null, askedAt: null, weights: null, act: null, inspect: null,
   sizes: [], features: [], selected: null, cls: 0, showTest: false, discretize: false,
   loss: { train: new Series(), test: new Series() }, acc: { train: new Series(), test: new Series() },
   accMin: 1, accLo: null, grads: [], dirty: { plane: false, data: false, net: false, act: false, inspect: false, grads: false },
@@ -127,10 +127,31 @@ function drawPlane() {
 
 // -- frames and curves -----------------------------------------------------------
 
+// The server sends the boundary only when it has moved visibly (and on every frame with
+// weights); a frame without one leaves the last on the plane. Its `step` tells how old it is.
+function onBoundary(b) {
+  // an older one: a follower's catch-up replays the newest frame with weights after the newest
+  // `boundary` reply, which may be newer (a new run starts the count again: see reset)
+  if (S.boundary && b.step < S.boundary.step) return;
+  const same = S.boundary && S.boundary.step === b.step && S.boundary.z?.b64 !== undefined &&
+    S.boundary.z.b64 === b.z?.b64; // the same image again (it rides on two frames): no redraw
+  S.boundary = b;
+  S.askedAt = null;
+  if (!same) S.dirty.plane = true;
+}
+
+// Paused, the plane must show the step on the counter: ask for the boundary if it is older.
+function boundaryIfStale() {
+  if (ctx.state.running || !S.frame || !S.boundary || S.boundary.step === S.frame.step) return;
+  if (S.askedAt === S.frame.step) return; // asked already: the reply is on its way
+  S.askedAt = S.frame.step;
+  ctx.send("boundary");
+}
+
 function onFrame(f) {
   S.frame = f;
-  S.boundary = f.boundary;
-  S.dirty.plane = true;
+  if (f.boundary) onBoundary(f.boundary);
+  boundaryIfStale();
   if (f.loss.train != null) S.loss.train.push(f.step, f.loss.train);
   if (f.loss.test != null) S.loss.test.push(f.step, f.loss.test);
   const acc = f.metrics?.accuracy ?? {};
@@ -164,6 +185,8 @@ function toSub(n) {
 }
 
 function reset() {
+  S.askedAt = null;
+  if (S.boundary) S.boundary = { ...S.boundary, step: -1 }; // drawn until the new run's arrives
   for (const g of [S.loss, S.acc]) { g.train.clear(); g.test.clear(); }
   S.accMin = 1;
   S.grads.forEach((s) => s.clear());
@@ -431,9 +454,12 @@ startLab({
     mountToggles();
     mountCharts();
     new ResizeObserver(() => buildNetwork()).observe($("network"));
+    // pausing may leave a boundary a frame or two old on the plane: the button's state says when
+    new MutationObserver(boundaryIfStale).observe($("btn-play"),
+      { attributes: true, attributeFilter: ["aria-pressed"] });
   },
   on: { data: onData, frame: onFrame, weights: onWeights, inspect: onInspect, activation: onActivation,
-    points: () => {} },
+    boundary: onBoundary, points: () => {} },
   paramsChanged,
   reset,
   draw() {
