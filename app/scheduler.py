@@ -140,4 +140,7 @@ class Scheduler:
             tenant.used += seconds
             tenant.job_seconds = 0.7 * tenant.job_seconds + 0.3 * seconds
             self._heavy_running -= job.heavy
-            self._cond.notify_all()
+            # This thread picks its next job itself; another is woken only when a heavy
+            # slot frees (waking all of them on every job is a herd fighting for the GIL).
+            if job.heavy:
+                self._cond.notify()
