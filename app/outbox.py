@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from app.rooms import Presented
 
 LOW_WATER = 256 * 1024  # replies waiting below this: the session takes its next op
+# a client that acks, but missed one, gets a frame anyway after this long: a lost or
+# forgotten ack slows it to a frame every ACK_GRACE seconds, and never stalls it for good
+ACK_GRACE = 2.0
 FRAME_PREFIX = '{"type":"frame"'  # `encode` writes the type first
 
 
@@ -57,7 +60,8 @@ class Outbox:
         self.resync: Callable[[], list[str]] | None = None
         self.window = window  # frames in flight once the client acks
         self.acking = False  # the client has acked at least once
-        self.in_flight = 0  # frames sent and not yet acked
+        self.in_flight = 0  # frames sent and not yet acked (counted once it acks)
+        self.last_frame_at = 0.0  # when the last frame went out
         self.frame_interval = frame_interval  # at least this long between frames (followers)
         self.next_frame_at = 0.0
         self.on_free: Callable[[], None] | None = None  # the runner may compute a frame now
@@ -83,12 +87,23 @@ class Outbox:
         return self.latest is not None or self._no_credit()
 
     def _no_credit(self) -> bool:
-        return self.acking and self.in_flight >= self.window
+        return self.credit_wait() is not None
+
+    def credit_wait(self) -> float | None:
+        """Seconds until the next frame may go without an ack; None if it may go now."""
+        if not self.acking or self.in_flight < self.window:
+            return None
+        left = self.last_frame_at + ACK_GRACE - time.monotonic()
+        return left if left > 0 else None
 
     def ack(self, frames: int) -> None:
-        """The client drew ``frames`` more frames: they are no longer in flight."""
+        """The client drew ``frames`` more frames: they are no longer in flight.
+
+        Frames sent before its first ack are not counted: a client may start acking
+        at any point (after a thousand unacked frames, say) without stalling.
+        """
+        self.in_flight = max(0, self.in_flight - frames) if self.acking else 0
         self.acking = True
-        self.in_flight = max(0, self.in_flight - frames)
         self.ready.set()  # a frame in the mailbox may go now
         self._freed()
 
@@ -147,18 +162,19 @@ class Outbox:
                 if self.waiting <= LOW_WATER:
                     self.drained.set()
                 if text.startswith(FRAME_PREFIX):
-                    self.in_flight += 1
+                    self.in_flight += self.acking
+                    self.last_frame_at = time.monotonic()
 
     async def _next_text(self) -> str | None:
-        """A reply, else the waiting frame if the client has credit and it is due."""
+        """A reply, else the waiting frame once the client has credit and it is due."""
         while True:
             if self.stalled:
                 raise StalledError("too far behind reading")
             if self.queue:
                 return self.queue.popleft()
-            if self.latest is None or self._no_credit():
+            if self.latest is None:
                 return None
-            delay = self.next_frame_at - time.monotonic()
+            delay = max(self.next_frame_at - time.monotonic(), self.credit_wait() or 0.0)
             if delay <= 0:
                 self.next_frame_at = time.monotonic() + self.frame_interval
                 text, self.latest = self.latest, None

@@ -137,6 +137,8 @@ class Session:
                 wait: float | None = 0.0  # a long step goes on at once, between ops
             elif self.running and not self.outbox.frame_pending:
                 wait = next_tick - loop.time()
+            elif self.running and self.outbox.latest is None:
+                wait = self.outbox.credit_wait()  # no ack yet: a frame goes anyway after this
             else:
                 wait = None  # until an op, or until the client can take a frame (WAKE)
             item = await self.inbox.next(wait)

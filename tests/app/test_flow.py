@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app import outbox
 from tests.app.conftest import opening, recv_until
 
 
@@ -57,3 +59,22 @@ def test_followers_get_at_most_the_follower_rate(client: TestClient) -> None:
             teacher.send_json({"op": "pause"})
         # the teacher's page gets 30 a second; a follower at most 15 (and 2 seconds of them)
         assert 10 <= frames <= 34
+
+
+def test_a_client_may_start_acking_late_and_a_missed_ack_never_stalls_it(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outbox, "ACK_GRACE", 0.3)
+    with client.websocket_connect("/ws/beans?speed=1") as ws:
+        opening(ws, 4)
+        ws.send_json({"op": "play"})
+        for _ in range(20):  # twenty frames taken without a single ack
+            recv_until(ws, "frame")
+        ws.send_json({"op": "ack"})  # its first ack: what came before does not count
+        last = recv_until(ws, "frame")["step"]
+        # now it never acks again: a frame still comes every ACK_GRACE, not never
+        start = time.monotonic()
+        steps = [recv_until(ws, "frame")["step"] for _ in range(3)]
+        took = time.monotonic() - start
+        ws.send_json({"op": "pause"})
+        assert steps[0] > last and took >= 0.5
