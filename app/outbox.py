@@ -4,7 +4,7 @@ A presenting session's outbox also hands every text to its room, which passes
 it on to the followers' outboxes.
 
 Memory stays bounded whatever the client does: frames replace each other, the
-session stops taking new ops while replies pile up (``room``), and a client that
+session takes no new op while replies pile up (``room_to_write``), and a client that
 lets more than ``limit`` bytes wait is closed (``StalledError``), or, if it only
 follows a room, started over from the room's newest state (``resync``).
 """
