@@ -108,7 +108,9 @@ class Outbox:
         self._freed()
 
     def _freed(self) -> None:
-        if not self.frame_pending and self.on_free is not None:
+        """The mailbox is empty: the runner sees whether it may compute a frame now, or
+        when (an ack may be missing: it then waits out ACK_GRACE)."""
+        if self.latest is None and self.on_free is not None:
             self.on_free()
 
     def put_frame(self, text: str) -> None:
@@ -161,9 +163,14 @@ class Outbox:
                 self.waiting -= len(text)
                 if self.waiting <= LOW_WATER:
                     self.drained.set()
-                if text.startswith(FRAME_PREFIX):
-                    self.in_flight += self.acking
-                    self.last_frame_at = time.monotonic()
+
+    def _sent(self, text: str) -> str:
+        """Count a frame as in flight when it leaves the mailbox, before the runner is
+        woken and before the send: an ack that overtakes a slow send must find it counted."""
+        if text.startswith(FRAME_PREFIX):
+            self.in_flight += self.acking
+            self.last_frame_at = time.monotonic()
+        return text
 
     async def _next_text(self) -> str | None:
         """A reply, else the waiting frame once the client has credit and it is due."""
@@ -171,13 +178,15 @@ class Outbox:
             if self.stalled:
                 raise StalledError("too far behind reading")
             if self.queue:
-                return self.queue.popleft()
+                return self._sent(self.queue.popleft())
             if self.latest is None:
                 return None
-            delay = max(self.next_frame_at - time.monotonic(), self.credit_wait() or 0.0)
+            now = time.monotonic()
+            delay = max(self.next_frame_at - now, self.credit_wait() or 0.0)
             if delay <= 0:
-                self.next_frame_at = time.monotonic() + self.frame_interval
-                text, self.latest = self.latest, None
+                # on a fixed grid: a late event loop must not lower a follower's rate
+                self.next_frame_at = max(self.next_frame_at + self.frame_interval, now)
+                text, self.latest = self._sent(self.latest), None
                 self._freed()
                 return text
             with contextlib.suppress(TimeoutError):  # a reply may come meanwhile
