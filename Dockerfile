@@ -35,12 +35,10 @@ COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
     && pip install --no-cache-dir -r requirements.txt
 
-# The app runs from this folder (static/ and templates/ sit beside the code), owned by root:
+# The app runs from this folder (static/ and templates/ are package data inside app/), owned by root:
 # the server only reads it.
 COPY app ./app
 COPY engine ./engine
-COPY static ./static
-COPY templates ./templates
 # Fail the build if the app cannot start; compile once, since the user cannot write here.
 RUN python -c "from app.main import create_app; create_app()" \
     && python -m compileall -q app engine

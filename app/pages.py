@@ -1,6 +1,6 @@
 """Server-rendered pages: the index and the lab pages, in Chinese or English.
 
-Every UI string lives in ``static/i18n/<lang>/<catalog>.json``: ``site`` for
+Every UI string lives in ``app/static/i18n/<lang>/<catalog>.json``: ``site`` for
 the shared chrome and one catalog per lab id. The server renders the first
 paint in the learner's language; the page switches language without a reload.
 """
@@ -14,16 +14,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-ROOT = Path(__file__).resolve().parent.parent
-STATIC = ROOT / "static"
+# static/ and templates/ are package data of `app`, so an installed wheel finds them too.
+PACKAGE = Path(__file__).resolve().parent
+STATIC = PACKAGE / "static"
 LANGS = ("en", "zh")
 MAX_HIDDEN = 64  # more names than any lab has controls
 
-templates = Jinja2Templates(directory=ROOT / "templates")
+templates = Jinja2Templates(
+    env=Environment(loader=PackageLoader("app", "templates"), autoescape=True)
+)
 # keep params in dataclass order: the controls follow it
 templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}
 
@@ -47,7 +51,7 @@ def catalogs(names: list[str]) -> dict[str, dict[str, str]]:
 
 def has_page(lab: str) -> bool:
     """A lab is shown only once it has a page (an engine module alone is not a lab yet)."""
-    return (ROOT / "templates" / "labs" / f"{lab}.html").exists()
+    return (PACKAGE / "templates" / "labs" / f"{lab}.html").exists()
 
 
 def language(request: Request) -> str:

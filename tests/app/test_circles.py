@@ -183,10 +183,10 @@ def test_default_frames_without_weights_stay_small(client: TestClient) -> None:
 
 def test_catalogs_cover_every_param_and_value_in_both_languages(client: TestClient) -> None:
     schema = client.get("/api/labs/circles/schema").json()
-    en = json.loads((ROOT / "static/i18n/en/circles.json").read_text())
-    zh = json.loads((ROOT / "static/i18n/zh/circles.json").read_text())
+    en = json.loads((ROOT / "app/static/i18n/en/circles.json").read_text())
+    zh = json.loads((ROOT / "app/static/i18n/zh/circles.json").read_text())
     assert set(en) == set(zh)
-    site = json.loads((ROOT / "static/i18n/en/site.json").read_text())
+    site = json.loads((ROOT / "app/static/i18n/en/site.json").read_text())
     for name, prop in schema["properties"].items():
         keys = [f"param.{name}", f"param.{name}.tip", f"group.{prop['x-group']}"]
         values = prop.get("enum") or prop.get("items", {}).get("enum") or []

@@ -123,7 +123,7 @@ def test_a_train_size_change_resends_the_data(client: TestClient) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_string_the_page_needs_is_in_both_catalogs(lang: str) -> None:
-    strings = json.loads((ROOT / "static" / "i18n" / lang / "digits.json").read_text("utf-8"))
+    strings = json.loads((ROOT / "app/static" / "i18n" / lang / "digits.json").read_text("utf-8"))
     names = ["lab.title", "lab.intro", "lab.summary", "lab.diverged_body"]
     for name in PRESETS:
         names += [f"preset.{name}", f"preset.{name}.tip"]
@@ -134,8 +134,8 @@ def test_every_string_the_page_needs_is_in_both_catalogs(lang: str) -> None:
         names += [f"param.{param}.{v}" for v in values]
     missing = [n for n in names if not strings.get(n)]
     assert not missing
-    template = (ROOT / "templates" / "labs" / "digits.html").read_text("utf-8")
-    script = (ROOT / "static" / "js" / "labs" / "digits.js").read_text("utf-8")
-    site = json.loads((ROOT / "static" / "i18n" / lang / "site.json").read_text("utf-8"))
+    template = (ROOT / "app/templates" / "labs" / "digits.html").read_text("utf-8")
+    script = (ROOT / "app/static" / "js" / "labs" / "digits.js").read_text("utf-8")
+    site = json.loads((ROOT / "app/static" / "i18n" / lang / "site.json").read_text("utf-8"))
     used = set(KEY.findall(template + script))
     assert used and not [k for k in used if k not in strings and k not in site]

@@ -174,14 +174,14 @@ def test_invalid_params_name_the_field_and_apply_nothing(
 
 
 def catalog(lang: str) -> dict[str, str]:
-    strings: dict[str, str] = json.loads((ROOT / f"static/i18n/{lang}/neuron.json").read_text())
+    strings: dict[str, str] = json.loads((ROOT / f"app/static/i18n/{lang}/neuron.json").read_text())
     return strings
 
 
 def keys_the_page_uses() -> set[str]:
     """Every catalog key the template and the page module name literally, plus the patterns."""
-    html = (ROOT / "templates/labs/neuron.html").read_text()
-    js = (ROOT / "static/js/labs/neuron.js").read_text()
+    html = (ROOT / "app/templates/labs/neuron.html").read_text()
+    js = (ROOT / "app/static/js/labs/neuron.js").read_text()
     keys = set(re.findall(r"""\bt\(['"]([\w.]+)['"]""", html + js))
     keys |= set(re.findall(r'data-i18n(?:-tip)?="([\w.]+)"', html))
     for name in ("quadratic", "cross_entropy"):  # t(`run.${name}`), t(`grad.def.${name}`)
@@ -190,7 +190,7 @@ def keys_the_page_uses() -> set[str]:
 
 
 def test_every_string_the_page_shows_is_in_both_catalogs(client: TestClient) -> None:
-    site = {lang: json.loads((ROOT / f"static/i18n/{lang}/site.json").read_text())
+    site = {lang: json.loads((ROOT / f"app/static/i18n/{lang}/site.json").read_text())
             for lang in ("en", "zh")}  # fmt: skip
     schema = client.get("/api/labs/neuron/schema").json()["properties"]
     needed = keys_the_page_uses() | {"lab.title", "lab.summary", "lab.intro", "lab.diverged_body"}
