@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from app.bus import Bus, BusDown
+from app.bus import Batch, Bus, BusDown
 from app.kept import Kept
 from app.protocol import ProtocolError
 
@@ -92,29 +92,32 @@ class Presented:
             await self._round()
 
     async def _round(self) -> None:
-        """Publish what waits, then store what changed for latecomers."""
+        """Publish what waits, and store what changed for latecomers, in one batch."""
+        batch = Batch()
         items = list(self.queue)
         self.queue.clear()
         if self.frame is not None:
             items.append(b"F" + self.frame.encode())
             self.frame = None
-        dirty = {name: self.kept.fields[name].encode() for name in self.kept.dirty}
-        self.kept.dirty.clear()
+        batch.publishes = [(_key(self.code), data) for data in items]
+        if self.kept.dirty:
+            dirty = {name: self.kept.fields[name].encode() for name in self.kept.dirty}
+            batch.fields.append((_key(self.code, "kept"), dirty, ROOM_TTL))
+            self.kept.dirty.clear()
+        if any(item.startswith(b"T") for item in items):
+            batch.sets.append((_key(self.code), self._meta(), ROOM_TTL))
         try:
-            for data in items:
-                await self.bus.publish(_key(self.code), data)
-            if dirty:
-                await self.bus.put_fields(_key(self.code, "kept"), dirty, ROOM_TTL)
-            if any(item.startswith(b"T") for item in items):
-                await self.store_meta()
+            await self.bus.run(batch)
         except BusDown as exc:
             self.failures += 1
             if self.failures in (1, 100) or self.failures % 1000 == 0:
                 log.warning("room %s: cannot publish (%s); its followers miss it", self.code, exc)
 
+    def _meta(self) -> bytes:
+        return json.dumps({"lab": self.lab_id, "params": self.params()}).encode()
+
     async def store_meta(self) -> None:
-        meta = json.dumps({"lab": self.lab_id, "params": self.params()})
-        await self.bus.set(_key(self.code), meta.encode(), ROOM_TTL)
+        await self.bus.set(_key(self.code), self._meta(), ROOM_TTL)
 
     async def start(self) -> None:
         await self.store_meta()

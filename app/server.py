@@ -26,6 +26,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 
 from app.settings import Settings
+from app.wsdeflate import RoomDeflateProtocol
 
 WS_MAX_SIZE = 1 << 20  # uvicorn refuses larger WebSocket messages
 
@@ -93,6 +94,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     protocol = functools.partial(HeaderTimeoutProtocol, header_timeout_s=settings.header_timeout_s)
     return {
         "http": cast(type[asyncio.Protocol], protocol),
+        "ws": RoomDeflateProtocol,  # a room's frames deflated once per process
         "timeout_keep_alive": settings.idle_timeout_s,
         "limit_concurrency": settings.max_connections,
         "ws_ping_interval": settings.ws_ping_interval_s,
