@@ -88,7 +88,7 @@ class Classroom:
         if room is None:
             return  # it stopped presenting meanwhile; the follower uses the last state
         log = s.lab.log
-        state = (id(s.lab), id(log), s.lab.steps, len(log.events), len(log.history), s.speed)
+        state = (id(s.lab), id(log), s.lab.steps, len(log.events), len(log.rows), s.speed)
         if self.cached is None or self.cached[0] != state:  # many forks of one state: one copy
             self.cached = (state, await s.call(snapshot, s.lab, s.speed))
         await room.answer(request.request, self.cached[1])
