@@ -175,3 +175,14 @@ def test_rooms_unavailable_while_redis_is_down_and_back_with_it(tmp_path: Path) 
 async def follow_refused(server: Server) -> str:
     async with websockets.connect(f"{server.url}/ws/beans?follow=ABCDE") as ws:
         return str(json.loads(await ws.recv())["code"])
+
+
+def test_joins_are_counted_across_hosts(redis_url: str) -> None:
+    """A guesser who spreads tries over two hosts gets no more than the limit in all."""
+    env = {"DESCENT_REDIS_URL": redis_url, "DESCENT_JOINS_PER_MINUTE": "4"}
+    with serve(env) as a, serve(env) as b:
+        if time.time() % 60 > 50:  # the count is per clock minute: start in a fresh one
+            time.sleep(60.5 - time.time() % 60)
+        codes = [asyncio.run(follow_refused(host)) for host in (a, b, a, b, a, b)]
+    # each host alone would allow 4 (its own bucket); together they allow 4
+    assert codes == ["no_such_room"] * 4 + ["rate_limited"] * 2
