@@ -153,9 +153,12 @@ def quantile(values: list[float], q: float) -> float:
 async def measure(followers: int, args: argparse.Namespace) -> dict[str, str]:
     """A fresh server for one follower count."""
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "--port", str(port), "--log-level", "warning"]
-    )
+    server = subprocess.Popen(  # one process: rooms in memory; joins from one address
+        [sys.executable, "-m", "app", "--port", str(port), "--log-level", "warning",
+         "--workers", "1"],
+        env={**os.environ, "DESCENT_JOINS_PER_MINUTE": "100000",
+             "DESCENT_MAX_SESSIONS_PER_CLIENT": "1000"},
+    )  # fmt: skip
     try:
         await wait_up(port)
         return await classroom(f"ws://127.0.0.1:{port}/ws/{args.lab}", server.pid, followers, args)

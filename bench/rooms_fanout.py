@@ -174,6 +174,10 @@ async def fanout(a: Server, b: Server, args: argparse.Namespace) -> tuple[list[R
     stop = time.perf_counter() + GRACE
     while time.perf_counter() < stop and any(len(w.configs) < len(sent) for w in followers):
         await asyncio.sleep(0.1)
+    # the presenter's own reply: the part of a follower's wait spent before the fan-out
+    own = [presenter.configs[i] - t for i, t in sent.items() if i in presenter.configs]
+    p50, p95 = (quantile(own, q) * 1000 for q in (0.5, 0.95))
+    rows.append(("tweak → presenter's own config: p50 / p95", f"{p50:.1f} / {p95:.1f} ms"))
     return [*rows, *latency_rows(followers, sent)], [presenter, *followers]
 
 
