@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Event = tuple[int, str, dict[str, Any]]
-MAX_HISTORY = 4000  # frames kept; past this every other one is dropped, keeping the shape
+MAX_HISTORY = 1000  # frames kept; past this every other one is dropped, keeping the shape
+# (a learning curve needs no more points; at 30 frames/s the record stops growing in 35 s)
 # live changes kept: a replay needs every one, so past this the record stops (``full_at``)
 # rather than grow without bound; changes made at one step are merged into one first
 MAX_EVENTS = 2000
