@@ -117,15 +117,23 @@ class Outbox:
         """Replace the waiting frame, if any: a slow client gets the newest one.
 
         A waiting frame with weights in it goes out anyway: they come only every few
-        frames, and a slow follower would otherwise hardly ever see them.
+        frames, and a slow follower would otherwise hardly ever see them. A follower
+        (capped at a frame rate) keeps it and skips the newer frame instead, so the cap
+        holds; anyone else gets both, the newest without waiting.
         """
         if self.latest is not None:
             if has_details(self.latest) and not has_details(text):
+                if self.frame_interval > 0:
+                    self._mirror_frame(text)
+                    return
                 self.queue.append(self.latest)
             else:
                 self.waiting -= len(self.latest)
         self.latest = text
         self._grew(len(text))
+        self._mirror_frame(text)
+
+    def _mirror_frame(self, text: str) -> None:
         self.kept.note([text])
         if self.room is not None:
             self.room.broadcast_frame(text)

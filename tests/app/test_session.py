@@ -231,6 +231,27 @@ def test_outbox_never_drops_a_frame_with_weights() -> None:
     assert [json.loads(t)["step"] for t in asyncio.run(scenario())] == [1, 3]
 
 
+def test_a_follower_keeps_the_frame_with_weights_and_its_frame_rate() -> None:
+    async def scenario() -> list[str]:
+        box = Outbox(frame_interval=10.0)  # a follower's cap: one frame per interval
+        box.put_frame('{"type":"frame","step":1,"weights":{}}')
+        box.put_frame('{"type":"frame","step":2}')
+        box.put_frame('{"type":"frame","step":3}')
+        sent: list[str] = []
+
+        class FakeSocket:
+            async def send_text(self, text: str) -> None:
+                sent.append(text)
+
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(box.drain(FakeSocket()), 0.3)
+        return sent
+
+    # one frame in the interval, and it is the one with the weights: the newer ones are
+    # skipped, as a follower skips frames anyway
+    assert [json.loads(t)["step"] for t in asyncio.run(scenario())] == [1]
+
+
 def test_the_frame_that_diverged_arrives_before_play_stops(client: TestClient) -> None:
     with client.websocket_connect("/ws/beans?method=batch&lr=6&speed=50") as ws:
         opening(ws, 4)
