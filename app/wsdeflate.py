@@ -31,33 +31,34 @@ from websockets.typing import ExtensionParameter
 
 CACHED = 64  # texts; a room sends 30 frames a second, followers take one every 66 ms
 SEEN = 1024  # hashes of texts sent once, waiting for a second socket to send them
+Key = tuple[bytes, int]  # a text and the window it is deflated with
 
 
 class FrameCache:
     """Deflated texts, shared by the sockets of one process (event loop thread only)."""
 
     def __init__(self) -> None:
-        self.deflated: OrderedDict[bytes, bytes] = OrderedDict()
+        self.deflated: OrderedDict[Key, bytes] = OrderedDict()
         self.seen: OrderedDict[int, None] = OrderedDict()
         self.hits = self.misses = 0
 
-    def get(self, text: bytes) -> bytes | None:
-        found = self.deflated.get(text)
+    def get(self, key: Key) -> bytes | None:
+        found = self.deflated.get(key)
         if found is None:
             self.misses += 1
         else:
             self.hits += 1
         return found
 
-    def offer(self, text: bytes, deflated: bytes) -> None:
-        """Keep ``deflated`` if ``text`` was offered before (sent on two sockets)."""
-        key = hash(text)
-        if key not in self.seen:
-            self.seen[key] = None
+    def offer(self, key: Key, deflated: bytes) -> None:
+        """Keep ``deflated`` if ``key`` was offered before (sent on two sockets)."""
+        seen = hash(key)
+        if seen not in self.seen:
+            self.seen[seen] = None
             if len(self.seen) > SEEN:
                 self.seen.popitem(last=False)
             return
-        self.deflated[text] = deflated
+        self.deflated[key] = deflated
         if len(self.deflated) > CACHED:
             self.deflated.popitem(last=False)
 
@@ -72,11 +73,14 @@ class SharedDeflate(PerMessageDeflate):
         whole = frame.fin and frame.opcode in (TEXT, BINARY)
         if not (whole and self.local_no_context_takeover):
             return super().encode(frame)
+        # a client may ask for a smaller window than ours: bytes deflated with a larger one
+        # could point back further than its inflater keeps, so the window is in the key
         text = bytes(frame.data)
-        data = CACHE.get(text)
+        key = (text, self.local_max_window_bits)
+        data = CACHE.get(key)
         if data is None:
             data = bytes(super().encode(frame).data)
-            CACHE.offer(text, data)
+            CACHE.offer(key, data)
         return Frame(frame.opcode, data, True, True, frame.rsv2, frame.rsv3)
 
 

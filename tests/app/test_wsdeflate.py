@@ -36,6 +36,16 @@ def test_one_text_deflates_to_the_same_bytes_on_every_socket(monkeypatch: Any) -
     assert (wsdeflate.CACHE.misses, wsdeflate.CACHE.hits) == (2, 3)
 
 
+def test_a_smaller_window_gets_bytes_of_its_own(monkeypatch: Any) -> None:
+    monkeypatch.setattr(wsdeflate, "CACHE", FrameCache())
+    text = json.dumps({"w": [i % 97 / 7 for i in range(3000)]}).encode()  # repeats far back
+    for _ in range(3):
+        socket_ext().encode(Frame(TEXT, text))
+    small = SharedDeflate(False, True, 12, 9, {"memLevel": 5})  # client asked for 2⁹
+    data = bytes(small.encode(Frame(TEXT, text)).data)
+    assert zlib.decompressobj(wbits=-9).decompress(data + b"\x00\x00\xff\xff") == text
+
+
 def test_texts_sent_once_never_fill_the_cache(monkeypatch: Any) -> None:
     monkeypatch.setattr(wsdeflate, "CACHE", FrameCache())
     ext = socket_ext()
