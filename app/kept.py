@@ -5,11 +5,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from app.protocol import MAX_ID_LENGTH
+
 # not replayed to latecomers: replies to one client, and what only a follower receives
 NOT_KEPT = frozenset({"hello", "error", "export", "room", "room_closed"})
 # `encode` writes "type" first; several messages of a kind are told apart by a "name" or a
 # "cost_name" right after it (neuron's two surfaces)
 _KIND = re.compile(r'^\{"type":\s*"(\w+)"(?:,\s*"(?:cost_)?name":\s*"(\w+)")?')
+
+
+# a reply's ``id``: `session.reply` adds it as the last top-level key
+_TRAILING_ID = re.compile(r',"id":(?:"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\}\Z')
+
+
+def without_id(text: str) -> str:
+    """``text`` as followers get it: the presenter's ``id`` answers the presenter only, and
+    a follower's page, numbering its own requests, could take it for the answer to one."""
+    # only the tail: an id of MAX_ID_LENGTH characters, each escaped as \uXXXX at worst
+    match = _TRAILING_ID.search(text, max(0, len(text) - 6 * MAX_ID_LENGTH - 16))
+    return text if match is None else text[: match.start()] + "}"
 
 
 def has_details(frame: str) -> bool:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from starlette.websockets import WebSocket
 
-from app.kept import Kept, has_details
+from app.kept import Kept, has_details, without_id
 
 if TYPE_CHECKING:
     from app.rooms import Presented
@@ -77,9 +77,10 @@ class Outbox:
         self.queue.extend(texts)
         self._grew(sum(map(len, texts)))
         if mirror:
-            self.kept.note(texts)
+            relayed = [without_id(text) for text in texts]
+            self.kept.note(relayed)
             if self.room is not None:
-                self.room.broadcast(texts)
+                self.room.broadcast(relayed)
 
     @property
     def frame_pending(self) -> bool:
@@ -134,6 +135,7 @@ class Outbox:
         self._mirror_frame(text)
 
     def _mirror_frame(self, text: str) -> None:
+        text = without_id(text)
         self.kept.note([text])
         if self.room is not None:
             self.room.broadcast_frame(text)

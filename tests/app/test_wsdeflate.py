@@ -77,7 +77,7 @@ def test_a_follower_negotiates_no_context_takeover_and_decodes_every_frame() -> 
                 await teacher.send(json.dumps({"op": "step", "steps": 5, "id": "s"}))
                 stepped = await until(teacher, "frame", "s")
                 for f in followers:  # each decodes the shared bytes to the presenter's frame
-                    seen = await until(f, "frame", "s")
+                    seen = await until_step(f, 5)
                     assert seen["step"] == stepped["step"] == 5
                     assert seen["loss"] == stepped["loss"]
             finally:
@@ -98,4 +98,13 @@ async def until(ws: websockets.ClientConnection, kind: str, msg_id: Any = None) 
         while True:
             msg = json.loads(await ws.recv())
             if msg["type"] == kind and (msg_id is None or msg.get("id") == msg_id):
+                return msg
+
+
+async def until_step(ws: websockets.ClientConnection, step: int) -> Any:
+    """The follower's frame at ``step`` (relayed frames carry no id: it was the presenter's)."""
+    async with asyncio.timeout(10):
+        while True:
+            msg = json.loads(await ws.recv())
+            if msg["type"] == "frame" and msg["step"] == step:
                 return msg
