@@ -48,6 +48,9 @@ class Outbox:
     ) -> None:
         self.queue: deque[str] = deque()
         self.latest: str | None = None
+        # a follower's newest plain frame while a frame with weights waits its turn: it
+        # follows that one at the next turn (the cap holds, and the last frame is not lost)
+        self.after: str | None = None
         self.ready = asyncio.Event()
         self.drained = asyncio.Event()
         self.drained.set()
@@ -74,6 +77,9 @@ class Outbox:
         if self.latest is not None:
             self.queue.append(self.latest)
             self.latest = None
+        if self.after is not None:
+            self.queue.append(self.after)
+            self.after = None
         self.queue.extend(texts)
         self._grew(sum(map(len, texts)))
         if mirror:
@@ -119,12 +125,17 @@ class Outbox:
 
         A waiting frame with weights in it goes out anyway: they come only every few
         frames, and a slow follower would otherwise hardly ever see them. A follower
-        (capped at a frame rate) keeps it and skips the newer frame instead, so the cap
-        holds; anyone else gets both, the newest without waiting.
+        (capped at a frame rate) sends it in its turn and the newest plain frame in the
+        next (``after``), so the cap holds; anyone else gets both, the newest at once.
         """
+        if self.after is not None:  # only ever behind a waiting frame with weights
+            self.waiting -= len(self.after)
+            self.after = None
         if self.latest is not None:
             if has_details(self.latest) and not has_details(text):
                 if self.frame_interval > 0:
+                    self.after = text
+                    self._grew(len(text))
                     self._mirror_frame(text)
                     return
                 self.queue.append(self.latest)
@@ -153,7 +164,7 @@ class Outbox:
             self.stalled = True  # the sender closes the socket
             return
         self.queue.clear()
-        self.latest = None
+        self.latest = self.after = None
         self.waiting = 0
         self.queue.extend(self.resync())
         self.waiting = sum(map(len, self.queue))
@@ -194,9 +205,12 @@ class Outbox:
             now = time.monotonic()
             delay = max(self.next_frame_at - now, self.credit_wait() or 0.0)
             if delay <= 0:
-                # on a fixed grid: a late event loop must not lower a follower's rate
-                self.next_frame_at = max(self.next_frame_at + self.frame_interval, now)
-                text, self.latest = self._sent(self.latest), None
+                # on a fixed grid: a late event loop must not lower a follower's rate, and
+                # after a quiet spell the next turn is a whole interval away (no burst)
+                late = now - self.next_frame_at
+                turn = self.next_frame_at if late < self.frame_interval else now
+                self.next_frame_at = turn + self.frame_interval
+                text, self.latest, self.after = self._sent(self.latest), self.after, None
                 self._freed()
                 return text
             with contextlib.suppress(TimeoutError):  # a reply may come meanwhile

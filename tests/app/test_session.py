@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from typing import Any
 
 import numpy as np
@@ -232,24 +233,27 @@ def test_outbox_never_drops_a_frame_with_weights() -> None:
 
 
 def test_a_follower_keeps_the_frame_with_weights_and_its_frame_rate() -> None:
-    async def scenario() -> list[str]:
-        box = Outbox(frame_interval=10.0)  # a follower's cap: one frame per interval
+    async def scenario() -> list[tuple[float, Any]]:
+        box = Outbox(frame_interval=0.2)  # a follower's cap: one frame per 0.2 s
         box.put_frame('{"type":"frame","step":1,"weights":{}}')
         box.put_frame('{"type":"frame","step":2}')
         box.put_frame('{"type":"frame","step":3}')
-        sent: list[str] = []
+        sent: list[tuple[float, Any]] = []
+        start = time.monotonic()
 
         class FakeSocket:
             async def send_text(self, text: str) -> None:
-                sent.append(text)
+                sent.append((time.monotonic() - start, json.loads(text)["step"]))
 
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(box.drain(FakeSocket()), 0.3)
+            await asyncio.wait_for(box.drain(FakeSocket()), 0.5)
         return sent
 
-    # one frame in the interval, and it is the one with the weights: the newer ones are
-    # skipped, as a follower skips frames anyway
-    assert [json.loads(t)["step"] for t in asyncio.run(scenario())] == [1]
+    # the frame with the weights first, then the newest plain one a turn later (step 2,
+    # replaced while it waited, is skipped); nothing else is due
+    sent = asyncio.run(scenario())
+    assert [step for _, step in sent] == [1, 3]
+    assert sent[1][0] - sent[0][0] >= 0.15
 
 
 def test_the_frame_that_diverged_arrives_before_play_stops(client: TestClient) -> None:
