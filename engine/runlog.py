@@ -16,10 +16,18 @@ from typing import Any
 
 Event = tuple[int, str, dict[str, Any]]
 MAX_HISTORY = 1000  # frames kept; past this every other one is dropped, keeping the shape
+# (even: halving 1001 rows keeps the newest)
 # (a learning curve needs no more points; at 30 frames/s the record stops growing in 35 s)
 # live changes kept: a replay needs every one, so past this the record stops (``full_at``)
 # rather than grow without bound; changes made at one step are merged into one first
 MAX_EVENTS = 2000
+
+
+def _number(value: Any) -> Any:
+    """A NumPy scalar as JSON writes a Python one."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def plain(value: Any) -> Any:
@@ -38,7 +46,10 @@ class RunLog:
     # the history as JSON texts: nested dicts took about 900 bytes a frame, 3.5 MB a
     # session once full; a text takes a fifth of that
     rows: list[str] = field(default_factory=list)
-    last_step: int | None = None  # the step of the newest row
+    # thinning: the rows are every ``stride``-th distinct step seen, ``seen`` of them so far
+    stride: int = 1
+    seen: int = 0
+    last_step: int | None = None  # the newest step seen, kept or not
     # the step of the first change the record could not keep: a replay stops there
     full_at: int | None = None
 
@@ -77,15 +88,33 @@ class RunLog:
         return steps if self.full_at is None else min(steps, self.full_at)
 
     def record(self, frame: dict[str, Any]) -> None:
-        """Keep a frame's step, loss and metrics (once per step)."""
+        """Keep a frame's step, loss and metrics: once per step (the newest view of a step
+        wins, as a live change re-evaluates it), every ``stride``-th step once thinned."""
         step = frame["step"]
-        if self.rows and self.last_step == step:
-            self.rows.pop()  # the newest view of a step wins (a live change re-evaluates)
+        if step != self.last_step:
+            self.last_step = step
+            self.seen += 1
+        elif self._kept(self.seen):
+            self.rows.pop()
+        if not self._kept(self.seen):
+            return
         row = {"step": step, "loss": frame["loss"], "metrics": frame["metrics"]}
-        self.rows.append(json.dumps(row, separators=(",", ":")))
-        self.last_step = step
-        if len(self.rows) > MAX_HISTORY:
+        self.rows.append(json.dumps(row, separators=(",", ":"), default=_number))
+        if len(self.rows) > MAX_HISTORY:  # evenly: every other row, and half as often
             self.rows = self.rows[::2]
+            self.stride *= 2
+
+    def _kept(self, nth: int) -> bool:
+        return (nth - 1) % self.stride == 0
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # a snapshot pickled before the rows (a room's final state outlives a deploy)
+        if "history" in state:
+            history = state.pop("history")
+            state["rows"] = [json.dumps(row, separators=(",", ":")) for row in history]
+            state["last_step"] = history[-1]["step"] if history else None
+            state["seen"] = len(history)
+        self.__dict__.update({"stride": 1, "seen": 0, **state})
 
     @property
     def history(self) -> list[dict[str, Any]]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
+
+import numpy as np
 
 from engine.labs.beans import Beans, BeansParams
 from engine.labs.circles import AddPointArgs, Circles, CirclesParams
@@ -62,3 +65,28 @@ def test_history_keeps_one_entry_a_step_and_thins_itself() -> None:
     steps = [h["step"] for h in log.history]
     assert len(steps) <= MAX_HISTORY and steps[0] == 0 and steps == sorted(steps)
     assert steps[1] - steps[0] == 2  # every other one dropped, evenly
+
+
+def test_a_long_history_stays_even_from_start_to_end() -> None:
+    log = RunLog.start({}, [])
+    total = 18 * MAX_HISTORY  # ten minutes at 30 frames/s
+    for k in range(total):
+        log.record(frame(k, 1.0))
+        log.record(frame(k, 0.5))  # a second view of each step: never a second row
+    steps = [h["step"] for h in log.history]
+    gaps = {b - a for a, b in itertools.pairwise(steps)}
+    assert len(gaps) == 1 and steps[0] == 0  # one spacing from the first step on
+    assert total - steps[-1] <= gaps.pop()  # ... up to the newest
+    assert MAX_HISTORY // 2 <= len(steps) <= MAX_HISTORY
+    assert all(h["loss"]["train"] == 0.5 for h in log.history)
+
+
+def test_numpy_scalars_and_old_snapshots() -> None:
+    log = RunLog.start({}, [])
+    log.record({"step": np.int64(1), "loss": {"train": np.float32(0.5)}, "metrics": {}})
+    assert log.history == [{"step": 1, "loss": {"train": 0.5}, "metrics": {}}]
+    old = RunLog.__new__(RunLog)  # as pickled before rows: a list of dicts
+    old.__setstate__({"params": {}, "events": [], "full_at": None,
+                      "history": [{"step": 3, "loss": {"train": 1.0}, "metrics": {}}]})  # fmt: skip
+    old.record(frame(4, 0.9))
+    assert [h["step"] for h in old.history] == [3, 4]
