@@ -45,13 +45,11 @@ class Batch:
     fields: list[tuple[str, dict[str, bytes], float]] = field(default_factory=list)
     sets: list[tuple[str, bytes, float]] = field(default_factory=list)
 
-    def __bool__(self) -> bool:
-        return bool(self.publishes or self.fields or self.sets)
-
 
 class Bus(ABC):
     """Keys with a time to live, counters, and channels; values are bytes."""
 
+    shared = True  # other processes see the same keys
     def __init__(self) -> None:
         self.listeners: dict[str, list[Listener]] = {}
 
@@ -124,6 +122,7 @@ class Bus(ABC):
 class MemoryBus(Bus):
     """One process: a dict of values (with expiry times) and direct delivery."""
 
+    shared = False
     def __init__(self) -> None:
         super().__init__()
         self.values: dict[str, tuple[Any, float]] = {}
@@ -204,12 +203,13 @@ class RedisBus(Bus):
         self.listener: asyncio.Task[None] | None = None
 
     async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        from redis.exceptions import ConnectionError as RedisConnectionError
-        from redis.exceptions import TimeoutError as RedisTimeoutError
+        from redis.exceptions import RedisError
 
+        # any Redis failure (out of memory, a read-only replica after a failover, …), not
+        # only a lost connection: rooms report it; nothing else may escape to kill a task
         try:
             return await getattr(self.redis, method)(*args, **kwargs)
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+        except (RedisError, OSError) as exc:
             raise BusDown(str(exc)) from exc
 
     async def set(self, key: str, value: bytes, ttl: float, only_new: bool = False) -> bool:
@@ -239,8 +239,7 @@ class RedisBus(Bus):
         await self._call("publish", channel, data)
 
     async def run(self, batch: Batch) -> None:
-        from redis.exceptions import ConnectionError as RedisConnectionError
-        from redis.exceptions import TimeoutError as RedisTimeoutError
+        from redis.exceptions import RedisError
 
         pipe = self.redis.pipeline(transaction=False)  # one round trip, no MULTI
         for channel, data in batch.publishes:
@@ -252,7 +251,7 @@ class RedisBus(Bus):
             pipe.set(key, value, px=int(ttl * 1000))
         try:
             await pipe.execute()  # which also resets the pipeline, whatever happens
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+        except (RedisError, OSError) as exc:
             raise BusDown(str(exc)) from exc
 
     async def _subscribe(self, channel: str) -> None:

@@ -94,13 +94,12 @@ class Presented:
 
     async def _round(self) -> None:
         """Publish what waits, and store what changed for latecomers, in one batch."""
-        batch = Batch()
         items = list(self.queue)
         self.queue.clear()
         if self.frame is not None:
             items.append(b"F" + self.frame.encode())
             self.frame = None
-        batch.publishes = [(_key(self.code), data) for data in items]
+        batch = Batch([(_key(self.code), data) for data in items])
         if self.kept.dirty:
             dirty = {name: self.kept.fields[name].encode() for name in self.kept.dirty}
             batch.fields.append((_key(self.code, "kept"), dirty, ROOM_TTL))
@@ -117,11 +116,8 @@ class Presented:
     def _meta(self) -> bytes:
         return json.dumps({"lab": self.lab_id, "params": self.params()}).encode()
 
-    async def store_meta(self) -> None:
-        await self.bus.set(_key(self.code), self._meta(), ROOM_TTL)
-
     async def start(self) -> None:
-        await self.store_meta()
+        await self.bus.set(_key(self.code), self._meta(), ROOM_TTL)
         await self.bus.subscribe(_key(self.code, "fork"), self._fork_asked)
 
     def _fork_asked(self, data: bytes) -> None:
@@ -230,12 +226,14 @@ class Rooms:
         return watch, info["params"], catch_up.catch_up()
 
     async def _may_join(self, address: str) -> bool:
-        """This process's bucket first (no bus call for a flood), then a count per minute
-        on the bus: a guesser spreading tries over many workers or hosts gets no more."""
+        """This process's bucket first (no bus call for a flood), then, if processes share
+        the bus, a count per minute there: tries spread over hosts get no more."""
         if self.joins is None:
             return True
         if not self.joins.allow_join(address):
             return False
+        if not self.bus.shared:
+            return True  # one process: its bucket is the whole count
         minute = int(time.time() // 60)
         tries = await self.bus.add(f"joins:{address}:{minute}", 1, 120.0)
         return tries <= self.joins.capacity

@@ -32,6 +32,10 @@ from websockets.typing import ExtensionParameter
 CACHED = 64  # texts; a room sends 30 frames a second, followers take one every 66 ms
 SEEN = 1024  # hashes of texts sent once, waiting for a second socket to send them
 Key = tuple[bytes, int]  # a text and the window it is deflated with
+# only play frames are shared (replies, exports, data go to one socket or rarely), and only
+# frames of a usual size: the cache stays a few hundred kilobytes
+FRAME_PREFIX = b'{"type":"frame"'
+MAX_CACHED = 64 * 1024
 
 
 class FrameCache:
@@ -71,7 +75,8 @@ class SharedDeflate(PerMessageDeflate):
 
     def encode(self, frame: Frame) -> Frame:
         whole = frame.fin and frame.opcode in (TEXT, BINARY)
-        if not (whole and self.local_no_context_takeover):
+        shareable = len(frame.data) <= MAX_CACHED and bytes(frame.data[:15]) == FRAME_PREFIX
+        if not (whole and shareable and self.local_no_context_takeover):
             return super().encode(frame)
         # a client may ask for a smaller window than ours: bytes deflated with a larger one
         # could point back further than its inflater keeps, so the window is in the key

@@ -186,3 +186,30 @@ def test_joins_are_counted_across_hosts(redis_url: str) -> None:
         codes = [asyncio.run(follow_refused(host)) for host in (a, b, a, b, a, b)]
     # each host alone would allow 4 (its own bucket); together they allow 4
     assert codes == ["no_such_room"] * 4 + ["rate_limited"] * 2
+
+
+def test_a_redis_that_refuses_writes_is_unavailable_not_a_crash(redis_url: str) -> None:
+    """Out of memory (or a read-only replica): a clear error, and rooms again once it clears."""
+    import redis
+
+    admin = redis.Redis.from_url(redis_url)
+    with serve({"DESCENT_REDIS_URL": redis_url}) as server:
+
+        async def present_code() -> str:
+            async with websockets.connect(f"{server.url}/ws/beans") as teacher:
+                await until(teacher, "frame")
+                await teacher.send(json.dumps({"op": "present", "id": "p"}))
+                async with asyncio.timeout(10):
+                    while True:
+                        msg = json.loads(await teacher.recv())
+                        if msg["type"] == "room":
+                            return str(msg["room"])
+                        if msg["type"] == "error":
+                            return str(msg["code"])
+
+        admin.config_set("maxmemory-policy", "noeviction")
+        admin.config_set("maxmemory", 1)  # every write: OOM command not allowed
+        assert asyncio.run(present_code()) == "rooms_unavailable"
+        admin.config_set("maxmemory", 0)
+        assert len(asyncio.run(present_code())) == 5  # a room code: back without a restart
+    admin.close()

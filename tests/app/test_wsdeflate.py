@@ -26,7 +26,7 @@ def socket_ext() -> SharedDeflate:
 
 def test_one_text_deflates_to_the_same_bytes_on_every_socket(monkeypatch: Any) -> None:
     monkeypatch.setattr(wsdeflate, "CACHE", FrameCache())
-    text = json.dumps({"type": "frame", "w": [i / 7 for i in range(400)]}).encode()
+    text = compact({"type": "frame", "w": [i / 7 for i in range(400)]})
     sent = [socket_ext().encode(Frame(TEXT, text)) for _ in range(5)]
     assert {bytes(f.data) for f in sent} == {bytes(sent[0].data)}
     assert all(f.rsv1 and f.fin for f in sent)
@@ -38,12 +38,27 @@ def test_one_text_deflates_to_the_same_bytes_on_every_socket(monkeypatch: Any) -
 
 def test_a_smaller_window_gets_bytes_of_its_own(monkeypatch: Any) -> None:
     monkeypatch.setattr(wsdeflate, "CACHE", FrameCache())
-    text = json.dumps({"w": [i % 97 / 7 for i in range(3000)]}).encode()  # repeats far back
+    text = compact({"type": "frame", "w": [i % 97 / 7 for i in range(3000)]})  # repeats
     for _ in range(3):
         socket_ext().encode(Frame(TEXT, text))
     small = SharedDeflate(False, True, 12, 9, {"memLevel": 5})  # client asked for 2⁹
     data = bytes(small.encode(Frame(TEXT, text)).data)
     assert zlib.decompressobj(wbits=-9).decompress(data + b"\x00\x00\xff\xff") == text
+
+
+def test_only_frames_of_a_usual_size_are_shared(monkeypatch: Any) -> None:
+    monkeypatch.setattr(wsdeflate, "CACHE", FrameCache())
+    reply = compact({"type": "export", "format": "python", "text": "x = 1\n" * 100})
+    huge = compact({"type": "frame", "w": list(range(20000))})
+    for text in (reply, huge):
+        for _ in range(3):
+            assert inflate(bytes(socket_ext().encode(Frame(TEXT, text)).data)) == text
+    assert not wsdeflate.CACHE.deflated and wsdeflate.CACHE.hits == 0
+
+
+def compact(message: dict[str, Any]) -> bytes:
+    """As the server writes a message: compact JSON, type first."""
+    return json.dumps(message, separators=(",", ":")).encode()
 
 
 def test_texts_sent_once_never_fill_the_cache(monkeypatch: Any) -> None:
