@@ -3,10 +3,10 @@
 Beans reads ``x,y`` (a bean's size and its toxicity); circles reads
 ``x1,x2,label`` with 2 to ``MAX_CLASSES`` classes, labelled by any strings or
 integers. A header row is optional; columns are separated by commas, tabs (a
-paste from a spreadsheet) or semicolons. Nothing is half-read: either every
-row is good and the whole table comes back, or ``DataError`` says what is
-wrong and on which line (1-based, as an editor counts), and the lab keeps the
-data it had. The page translates the error from its ``code`` and ``values``.
+paste from a spreadsheet) or semicolons, and then a comma is a decimal comma;
+columns past those are ignored. Nothing is half-read: either every row is good
+and the whole table comes back, or ``DataError`` says what is wrong and on
+which line (1-based, as an editor counts), and the lab keeps the data it had. The page translates the error from its ``code`` and ``values``.
 """
 
 from __future__ import annotations
@@ -51,9 +51,10 @@ class Table:
 
 def parse(text: str, kind: Kind, max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES) -> Table:
     """The table in ``text`` for lab ``kind``, or ``DataError``."""
-    if len(text.encode("utf-8")) > max_bytes:
+    if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise DataError("too_large", None, {"max_kb": max_bytes // 1024})
-    rows = [(n, row) for n, row in _rows(text) if any(cell.strip() for cell in row)]
+    delimiter = _delimiter(text)
+    rows = [(n, row) for n, row in _rows(text, delimiter) if any(cell.strip() for cell in row)]
     if rows and _is_header(rows[0][1], kind):
         rows = rows[1:]
     if len(rows) > max_rows:
@@ -63,7 +64,9 @@ def parse(text: str, kind: Kind, max_rows: int = MAX_ROWS, max_bytes: int = MAX_
     width = len(COLUMNS[kind])
     numbers, labels = [], []
     for line, row in rows:
-        cells = [cell.strip() for cell in row]
+        # with ; or tabs between columns, a comma is a decimal comma (1,5 = 1.5)
+        cells = [cell.strip().replace(",", ".") if delimiter != "," else cell.strip()
+                 for cell in row]  # fmt: skip
         if len(cells) < width:
             raise DataError("missing_columns", line, {"expected": ",".join(COLUMNS[kind])})
         numeric = width - 1 if kind == "circles" else width
@@ -71,7 +74,7 @@ def parse(text: str, kind: Kind, max_rows: int = MAX_ROWS, max_bytes: int = MAX_
         if kind == "circles":
             if not cells[2]:
                 raise DataError("missing_label", line)
-            labels.append(cells[2])
+            labels.append(row[2].strip())  # a label is text: its commas stay
     values = np.array(numbers, dtype=float)
     if kind == "beans":
         return Table(values[:, :1], values[:, 1])
@@ -80,9 +83,13 @@ def parse(text: str, kind: Kind, max_rows: int = MAX_ROWS, max_bytes: int = MAX_
     return Table(values, np.array([index[v] for v in labels], dtype=np.int64), classes)
 
 
-def _rows(text: str) -> list[tuple[int, list[str]]]:
+def _delimiter(text: str) -> str:
+    """Tabs (a spreadsheet paste), else semicolons (a CSV with decimal commas), else commas."""
     first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = "\t" if "\t" in first else ";" if ";" in first and "," not in first else ","
+    return "\t" if "\t" in first else ";" if ";" in first else ","
+
+
+def _rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     try:
         return [(reader.line_num, row) for row in reader]

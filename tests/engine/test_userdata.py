@@ -22,6 +22,9 @@ def test_beans_with_a_header() -> None:
         "x;y\n1;2\n3;4\n",  # a semicolon CSV
         "\n1, 2 \r\n\n3 ,4\n\n",  # blank lines, spaces, CRLF
         '"x","y"\n"1","2"\n3,4\n',  # quoted
+        "x;y\n1,0;2,0\n3;4\n",  # decimal commas
+        "1\t2,0\n3\t4\n",  # decimal commas pasted from a spreadsheet
+        "x,y,note\n1,2,a\n3,4,b\n",  # a column past those is ignored
     ],
 )
 def test_beans_in_every_accepted_form(text: str) -> None:
@@ -55,6 +58,7 @@ def test_circles_labels_may_be_words_or_integers() -> None:
         ("x1,x2,label\n0,0,a\n1,1,\n", "circles", "missing_label", 3),
         ("x1,x2,label\n0,0,a\n1,1,a\n", "circles", "one_class", None),
         ('x,y\n1,"2\n', "beans", "bad_csv", 2),
+        ("x,y\n1,2\n\ud800,3\n", "beans", "not_a_number", 3),  # a lone surrogate
     ],
 )
 def test_each_kind_of_bad_file_is_named_with_its_line(text, kind, code, line) -> None:
