@@ -6,7 +6,8 @@ integers. A header row is optional; columns are separated by commas, tabs (a
 paste from a spreadsheet) or semicolons, and then a comma is a decimal comma;
 columns past those are ignored. Nothing is half-read: either every row is good
 and the whole table comes back, or ``DataError`` says what is wrong and on
-which line (1-based, as an editor counts), and the lab keeps the data it had. The page translates the error from its ``code`` and ``values``.
+which line (1-based, as an editor counts), and the lab keeps the data it had.
+The page translates the error from its ``code`` and ``values``.
 """
 
 from __future__ import annotations
