@@ -62,7 +62,11 @@ class Inbox:
                 raise ProtocolError("bad_message", "binary frames are not accepted: send JSON")
             msg = parse_client(text)
             if msg["op"] == "ack":
-                self.on_ack(ack_count(msg))
+                try:
+                    self.on_ack(ack_count(msg))
+                except ProtocolError as exc:
+                    exc.msg_id = msg.get("id")
+                    raise
                 return None
             return msg
         except ProtocolError as exc:

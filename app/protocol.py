@@ -35,6 +35,7 @@ class ProtocolError(Exception):
     def __init__(self, code: str, message: str, errors: list[dict[str, str]] | None = None):
         super().__init__(message)
         self.code, self.message, self.errors = code, message, errors or []
+        self.msg_id: Any = None  # the refused message's id, when it is known before dispatch
 
     def to_message(self) -> dict[str, Any]:
         return {"type": "error", "code": self.code, "message": self.message, "errors": self.errors}

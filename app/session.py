@@ -185,6 +185,7 @@ class Session:
         msg_id = None
         try:
             if isinstance(item, ProtocolError):
+                msg_id = item.msg_id
                 raise item
             if isinstance(item, ForkRequest):
                 await self.classroom.answer_fork(item)
@@ -219,7 +220,7 @@ class Session:
             args = self.spec.validate_op(op, msg)
             self.outbox.put(*await self.call(self._lab_op, op, args, msg_id))
         else:
-            known = ", ".join([*CORE_OPS, *CLASSROOM_OPS, *self.spec.lab.ops])
+            known = ", ".join([*CORE_OPS, "ack", *CLASSROOM_OPS, *self.spec.lab.ops])
             raise ProtocolError("unknown_op", f"unknown op {shown(op)}; expected one of: {known}")
         return False
 

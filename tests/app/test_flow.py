@@ -41,6 +41,9 @@ def test_a_bad_ack_is_an_error_and_changes_nothing(client: TestClient) -> None:
         ws.send_json({"op": "ack", "frames": "all", "id": "a"})
         err = recv_until(ws, "error")
         assert err["code"] == "invalid_params" and err["errors"][0]["field"] == "frames"
+        assert err["id"] == "a"  # the ack's own id, as any reply has
+        ws.send_json({"op": "nope", "id": "n"})
+        assert "ack" in recv_until(ws, "error")["message"]  # the ops it takes, ack included
 
 
 def test_followers_get_at_most_the_follower_rate(client: TestClient) -> None:
