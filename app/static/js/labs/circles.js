@@ -63,8 +63,11 @@ function mountCharts() {
     { x: [], y: [], mode: "lines", name: t("legend.train"), line: { color: COLORS.blue, width: 2 } },
     { x: [], y: [], mode: "lines", name: t("legend.test"), line: { color: COLORS.vermillion, width: 2, dash: "dot" } },
   ], baseLayout({ ...SMALL, xaxis: axis("axis.steps"), yaxis: axis("axis.accuracy", { tickformat: ".0%" }) }));
+  // a narrow column of W₁ … W₉ beside the plot, and a tick every few decades (see drawCurves)
   charts.grads = new Chart($("chart-grads"), [],
-    baseLayout({ ...SMALL, xaxis: axis("axis.steps"), yaxis: axis("axis.grad", { type: "log", exponentformat: "power", dtick: 1 }) }));
+    baseLayout({ ...SMALL, margin: { ...SMALL.margin, t: 8 },
+      legend: { orientation: "v", x: 1.01, xanchor: "left", y: 1, yanchor: "top", font: { size: 10 }, itemwidth: 30, tracegroupgap: 0 },
+      xaxis: axis("axis.steps"), yaxis: axis("axis.grad", { type: "log", exponentformat: "power", dtick: 1 }) }));
   charts.act = new Chart($("chart-act"), [
     { x: [], y: [], mode: "lines", name: "f(z)", line: { color: COLORS.blue, width: 2.5 } },
     { x: [], y: [], mode: "lines", name: "f′(z)", line: { color: COLORS.vermillion, width: 2, dash: "dash" } },
@@ -209,6 +212,19 @@ function drawCurves() {
     S.grads.forEach((s, i) => charts.grads.set(i, { x: s.x, y: s.y }));
     charts.grads.draw();
     S.dirty.grads = false;
+    gradTicks();
+  }
+}
+
+/** At most about five labels on the log axis, however many decades the norms span. */
+function gradTicks() {
+  const ys = S.grads.flatMap((s) => s.y).filter((v) => v > 0 && Number.isFinite(v));
+  if (!ys.length) return;
+  const span = Math.log10(Math.max(...ys)) - Math.log10(Math.min(...ys));
+  const dtick = Math.max(1, Math.ceil(span / 4));
+  if (dtick !== S.gradTick) {
+    S.gradTick = dtick;
+    charts.grads.relayout({ "yaxis.dtick": dtick });
   }
 }
 
@@ -462,6 +478,8 @@ startLab({
     boundary: onBoundary, points: () => {} },
   paramsChanged,
   reset,
+  // a lesson is its own experiment: points a learner added to another do not carry over
+  beforeLesson: (send) => { if (S.data?.added?.x.length) send("clear_points"); },
   draw() {
     throttled("plane", drawPlane);
     throttled("curves", drawCurves);

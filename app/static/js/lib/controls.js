@@ -76,9 +76,10 @@ function numberControl(name, prop, send) {
   });
   return {
     nodes: [range, box],
-    set(v) {
+    set(v, force = false) {
       range.value = toSlider(v);
-      if (document.activeElement !== box) box.value = fmt(v, prop);
+      // a box being typed in keeps its text, unless the value was refused
+      if (force || document.activeElement !== box) box.value = fmt(v, prop);
     },
     inputs: [range, box],
   };
@@ -191,8 +192,8 @@ export function buildControls(root, schema, i18n, onChange, { skip = [] } = {}) 
   i18n.onChange(() => Object.values(controls).forEach((c) => c.widget.relabel?.()));
   return {
     controls,
-    set(params) {
-      for (const [k, v] of Object.entries(params)) controls[k]?.widget.set(v);
+    set(params, { force = false } = {}) {
+      for (const [k, v] of Object.entries(params)) controls[k]?.widget.set(v, force);
     },
     setDisabled(off) {
       Object.values(controls).forEach((c) => c.widget.inputs.forEach((i) => (i.disabled = off)));

@@ -1,0 +1,96 @@
+"""A learner's first ten minutes (issue 13): lessons that restart, recovery, guidance, phones."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import shot
+
+pytestmark = pytest.mark.browser
+
+LABS = ["beans", "circles", "neuron", "digits"]
+
+
+def open_lab(page: Page, server: str, lab: str, query: str = "lang=en") -> None:
+    page.goto(f"{server}/labs/{lab}?{query}")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "open")
+    expect(page.locator("#stat-loss")).not_to_have_text("—")
+
+
+def lessons(page: Page) -> list[str]:
+    return page.eval_on_selector_all("[data-preset]", "bs => bs.map(b => b.dataset.preset)")
+
+
+def start_lesson(page: Page, name: str) -> str:
+    """Click a lesson; once its step 0 is shown, the loss the learner sees there."""
+    page.locator(f'[data-preset="{name}"]').click()
+    card = page.locator("#lesson-card")
+    expect(card).to_have_attribute("data-lesson", name)
+    expect(card).to_have_attribute("data-state", "started", timeout=20_000)
+    expect(page.locator("#stat-step")).to_have_text("0")
+    return page.locator("#stat-loss").inner_text()
+
+
+def take_steps(page: Page, n: int) -> None:
+    for _ in range(n):
+        page.locator("#btn-step").click()
+    expect(page.locator("#stat-step")).to_have_text(str(n), timeout=20_000)
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_every_lesson_starts_from_its_own_start_whatever_came_before(
+    page: Page, server: str, lab: str
+) -> None:
+    open_lab(page, server, lab)
+    names = lessons(page)
+    assert len(names) >= 2
+    first = {}
+    for name in names:  # each lesson after another that trained a little
+        first[name] = start_lesson(page, name)
+        take_steps(page, 2)
+    for name in reversed(names):  # and again, in the other order, after other lessons
+        assert start_lesson(page, name) == first[name], name
+        take_steps(page, 2)
+    # a lesson button pressed twice starts the lesson over, too
+    assert start_lesson(page, names[0]) == first[names[0]]
+
+
+def test_beans_lessons_start_at_their_own_point_on_the_contour(page: Page, server: str) -> None:
+    open_lab(page, server, "beans")
+    presets = page.evaluate("JSON.parse(document.getElementById('boot').textContent).presets")
+    for name in ["notes_sgd_wb", "notes_batch", "notes_minibatch", "notes_fixed_step", "too_large"]:
+        start_lesson(page, name)
+        now = page.evaluate(
+            "() => { const d = document.getElementById('chart-contour').data[4];"
+            " return [d.x[0], d.y[0]]; }"
+        )
+        assert now == [presets[name]["w0"], presets[name]["b0"]], name
+        take_steps(page, 3)
+
+
+def test_the_lesson_card_says_what_to_watch_in_both_languages(page: Page, server: str) -> None:
+    open_lab(page, server, "circles", "lang=zh")
+    card = page.locator("#lesson-card")
+    expect(card).to_be_hidden()
+    start_lesson(page, "vanishing")
+    expect(card).to_be_visible()
+    expect(card).to_contain_text("梯度")  # the lesson's own text, on the page
+    expect(card).to_contain_text("第 0 步")
+    page.locator("#lang-toggle").click()
+    expect(card).to_contain_text("vanishing")
+    expect(card).to_contain_text("step 0")
+    shot(page, "learner-circles-lesson-card")
+    page.locator("#lesson-close").click()
+    expect(card).to_be_hidden()
+
+
+def test_added_points_do_not_survive_a_lesson(page: Page, server: str) -> None:
+    open_lab(page, server, "circles")
+    area = page.locator("#chart-boundary .nsewdrag").first
+    box = area.bounding_box()
+    assert box is not None
+    area.click(position={"x": box["width"] * 0.75, "y": box["height"] * 0.25})
+    expect(page.locator("#added")).to_have_text("1")
+    start_lesson(page, "notes")
+    expect(page.locator("#added")).to_have_text("0")
