@@ -94,3 +94,58 @@ def test_added_points_do_not_survive_a_lesson(page: Page, server: str) -> None:
     expect(page.locator("#added")).to_have_text("1")
     start_lesson(page, "notes")
     expect(page.locator("#added")).to_have_text("0")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_blown_up_circles_run_shows_it_and_offers_a_way_back(
+    page: Page, server: str, lang: str
+) -> None:
+    open_lab(page, server, "circles", f"lang={lang}&optimizer=sgd&lr=3")
+    page.keyboard.press("Space")
+    banner = page.locator("#diverged")
+    expect(banner).to_be_visible(timeout=20_000)
+    expect(banner).to_contain_text("learning rate is too large" if lang == "en" else "学习率太大")
+    expect(page.locator("#btn-play")).to_have_attribute("aria-pressed", "false")
+    shot(page, f"learner-circles-diverged-{lang}")
+    page.locator("#btn-diverged-lower").click()
+    expect(banner).to_be_hidden()
+    expect(page.locator("#stat-step")).to_have_text("0")
+    expect(page.locator(".ctl-lr input.ctl-num")).to_have_value("0.3000")
+    page.keyboard.press("Space")
+    page.wait_for_function("Number(document.getElementById('stat-step').textContent) > 40")
+    expect(banner).to_be_hidden()
+    losses = page.evaluate("Array.from(document.getElementById('chart-loss').data[0].y)")
+    assert len(losses) > 5 and all(v < 10 for v in losses)  # the curve goes on, at a sane scale
+
+
+def test_beans_looks_at_the_data_again_after_a_blow_up(page: Page, server: str) -> None:
+    open_lab(page, server, "beans", "method=batch&lr=5&w0=0.1&b0=0.1")
+    page.keyboard.press("Space")
+    expect(page.locator("#diverged")).to_be_visible(timeout=20_000)
+    wide = page.evaluate("document.getElementById('chart-contour').layout.xaxis.range")
+    assert wide[1] - wide[0] > 100
+    page.locator("#btn-diverged-lower").click()
+    expect(page.locator("#stat-step")).to_have_text("0")
+    page.wait_for_function(
+        "(() => { const r = document.getElementById('chart-contour').layout.xaxis.range;"
+        " return r[1] - r[0] < 5; })()"
+    )
+    assert page.evaluate("document.getElementById('chart-contour').layout.yaxis.range") == [-2, 2]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_refused_value_goes_back_to_the_one_in_force_with_the_reason(
+    page: Page, server: str, lang: str
+) -> None:
+    open_lab(page, server, "beans", f"lang={lang}")
+    box = page.locator(".ctl-lr input.ctl-num")
+    box.fill("50")
+    box.press("Enter")
+    expect(box).to_have_value("0.300")  # the value in force, not the refused one
+    reason = page.locator(".ctl-lr .ctl-error")
+    expect(reason).to_be_visible()
+    expect(reason).to_contain_text("50")
+    expect(reason).to_contain_text("10")
+    expect(reason).to_contain_text("Still 0.3" if lang == "en" else "仍为 0.3")
+    assert "Input should" not in reason.inner_text()
+    assert page.evaluate("descent.state.params.lr") == 0.3
