@@ -65,7 +65,7 @@ function mountCharts() {
 
   charts.loss = new Chart(document.getElementById("chart-loss"), [
     { x: [], y: [], mode: "lines", line: { color: COLORS.blue, width: 2 }, hovertemplate: "step %{x}<br>%{y:.5f}<extra></extra>" },
-  ], baseLayout({ xaxis: axis("axis.steps"), yaxis: axis("axis.cost") }));
+  ], baseLayout({ xaxis: axis("axis.steps", { rangemode: "tozero" }), yaxis: axis("axis.cost") }));
 
   const contourEl = document.getElementById("chart-contour");
   contourEl.on("plotly_click", (ev) => {

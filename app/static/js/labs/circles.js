@@ -22,7 +22,7 @@ const S = {
   data: null, frame: null, boundary: null, askedAt: null, weights: null, act: null, inspect: null,
   sizes: [], features: [], selected: null, cls: 0, showTest: false, discretize: false,
   loss: { train: new Series(), test: new Series() }, acc: { train: new Series(), test: new Series() },
-  accMin: 1, accLo: null, grads: [], dirty: { plane: false, data: false, net: false, act: false, inspect: false, grads: false },
+  accMin: 1, accLo: 0.4, grads: [], dirty: { plane: false, data: false, net: false, act: false, inspect: false, grads: false },
 };
 const $ = (id) => document.getElementById(id);
 
@@ -58,16 +58,16 @@ function mountCharts() {
   charts.loss = new Chart($("chart-loss"), [
     { x: [], y: [], mode: "lines", name: t("legend.train"), line: { color: COLORS.blue, width: 2 } },
     { x: [], y: [], mode: "lines", name: t("legend.test"), line: { color: COLORS.vermillion, width: 2, dash: "dot" } },
-  ], baseLayout({ ...SMALL, xaxis: axis("axis.steps"), yaxis: axis("axis.loss", { rangemode: "tozero" }) }));
+  ], baseLayout({ ...SMALL, xaxis: axis("axis.steps", { rangemode: "tozero" }), yaxis: axis("axis.loss", { rangemode: "tozero" }) }));
   charts.acc = new Chart($("chart-acc"), [
     { x: [], y: [], mode: "lines", name: t("legend.train"), line: { color: COLORS.blue, width: 2 } },
     { x: [], y: [], mode: "lines", name: t("legend.test"), line: { color: COLORS.vermillion, width: 2, dash: "dot" } },
-  ], baseLayout({ ...SMALL, xaxis: axis("axis.steps"), yaxis: axis("axis.accuracy", { tickformat: ".0%" }) }));
+  ], baseLayout({ ...SMALL, xaxis: axis("axis.steps", { rangemode: "tozero" }), yaxis: axis("axis.accuracy", { tickformat: ".0%", range: [0.38, 1.02] }) }));
   // a narrow column of W₁ … W₉ beside the plot, and a tick every few decades (see drawCurves)
   charts.grads = new Chart($("chart-grads"), [],
     baseLayout({ ...SMALL, margin: { ...SMALL.margin, t: 8 },
       legend: { orientation: "v", x: 1.01, xanchor: "left", y: 1, yanchor: "top", font: { size: 10 }, itemwidth: 30, tracegroupgap: 0 },
-      xaxis: axis("axis.steps"), yaxis: axis("axis.grad", { type: "log", exponentformat: "power", dtick: 1 }) }));
+      xaxis: axis("axis.steps", { rangemode: "tozero" }), yaxis: axis("axis.grad", { type: "log", exponentformat: "power", dtick: 1 }) }));
   charts.act = new Chart($("chart-act"), [
     { x: [], y: [], mode: "lines", name: "f(z)", line: { color: COLORS.blue, width: 2.5 } },
     { x: [], y: [], mode: "lines", name: "f′(z)", line: { color: COLORS.vermillion, width: 2, dash: "dash" } },

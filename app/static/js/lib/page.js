@@ -20,6 +20,7 @@ import { setupLessons } from "./lessons.js";
 import { explainError } from "./errors.js";
 import { queryFor, readQuery, readable, writeQuery } from "./url_state.js";
 
+const QUICK = ["lr", "speed"];
 const GROUP_ORDER = ["player", "data", "features", "network", "model", "training", "regularization", "start", "view"];
 const $ = (id) => document.getElementById(id);
 
@@ -48,7 +49,8 @@ export function startLab(view) {
   const session = new LabSession(boot.lab, () => state.following
     ? new URLSearchParams({ follow: state.following }) : queryFor(state.params, defaults,
     state.hello ? {} : Object.fromEntries(Object.entries(query).filter(([k]) => k in defaults))), {
-    status: (s) => setConnection(s),
+    // a socket the server closed for good (no such room, refused) is not retried: say so
+    status: (s, ev) => setConnection(s === "closed" && [4404, 1008].includes(ev?.code) ? "ended" : s),
     other: (msg) => {
       view.on?.[msg.type]?.(msg);
       markDirty();
@@ -69,8 +71,17 @@ export function startLab(view) {
     sent[name] = value;
     send("configure", { params: { [name]: value } });
   });
+  controls.set(state.params); // the defaults until the server's hello: never blank boxes
   orderGroups();
   applyHide($("controls"), controls, hidden);
+  // where the eye lands, under the player: the learning rate and the speed
+  for (const name of QUICK) {
+    const row = controls.controls[name]?.row;
+    if (row && !row.classList.contains("hidden")) $("quick").append(row);
+  }
+  for (const box of $("controls").querySelectorAll("fieldset.group")) {
+    if (!box.querySelector(".ctl:not(.hidden)")) box.classList.add("hidden");
+  }
   $("controls").addEventListener("submit", (ev) => ev.preventDefault()); // Enter in a box
   const handlers = session.handlers;
   handlers.hello = (msg) => {
@@ -139,7 +150,7 @@ export function startLab(view) {
   /** A follower's controls are locked (hide= stays as it is: a disabled box stays disabled). */
   function setLocked(locked) {
     document.body.classList.toggle("is-following", locked);
-    const boxes = document.querySelectorAll("#controls fieldset, .player button, #presets button");
+    const boxes = document.querySelectorAll("#controls fieldset, #quick, .player button, #presets button");
     for (const box of boxes) box.disabled = locked;
   }
   function resetView() {
