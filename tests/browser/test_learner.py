@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import learner, shot
 
 pytestmark = pytest.mark.browser
 
@@ -149,3 +149,68 @@ def test_a_refused_value_goes_back_to_the_one_in_force_with_the_reason(
     expect(reason).to_contain_text("Still 0.3" if lang == "en" else "仍为 0.3")
     assert "Input should" not in reason.inner_text()
     assert page.evaluate("descent.state.params.lr") == 0.3
+
+
+FIRST_SCREEN = """() => {
+  const seen = (el) => { const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.top >= 0 && r.bottom <= innerHeight + 1 && r.left >= 0
+      && r.right <= innerWidth + 1; };
+  const chart = [...document.querySelectorAll('.stage .panel')].find((p) => {
+    const r = p.getBoundingClientRect();
+    return r.top >= 0 && r.top + Math.min(r.height, 220) <= innerHeight;  // a chart, 220 px of it in view
+  });
+  return { player: ['#btn-play', '#btn-step', '#btn-reset'].every((s) => seen(document.querySelector(s))),
+    chart: chart ? chart.querySelector('figcaption').textContent.trim() : null,
+    wide: document.documentElement.scrollWidth - innerWidth };
+}"""
+
+
+def first_screen(page: Page) -> dict[str, object]:
+    result: dict[str, object] = page.evaluate(FIRST_SCREEN)
+    return result
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_on_a_phone_the_player_and_a_chart_come_first(
+    browser: Browser, server: str, lang: str
+) -> None:
+    with learner(browser, 390, 844) as phone:
+        for lab in LABS:
+            open_lab(phone, server, lab, f"lang={lang}")
+            screen = first_screen(phone)
+            assert screen["player"] and screen["chart"], (lab, screen)
+            assert screen["wide"] == 0, (lab, screen)  # nothing scrolls sideways
+            shot(phone, f"learner-phone-{lab}-{lang}")
+
+
+def test_a_student_on_a_phone_sees_the_follow_banner_first(
+    page: Page, browser: Browser, server: str
+) -> None:
+    open_lab(page, server, "circles")
+    page.locator("#btn-present").click()
+    code = page.locator("#present-code")
+    expect(code).not_to_have_text("—")
+    link = page.locator("#present-link").input_value()
+    page.keyboard.press("Escape")
+    with learner(browser, 390, 844) as phone:
+        phone.goto(link)
+        banner = phone.locator("#follow-banner")
+        expect(banner).to_contain_text(f"room {code.inner_text()}")
+        box = banner.bounding_box()
+        assert box is not None and box["y"] < 120  # at the top, under the site bar
+        expect(phone.locator("#stat-loss")).not_to_have_text("—")
+        screen = first_screen(phone)
+        assert screen["player"] and screen["chart"] and screen["wide"] == 0, screen
+        shot(phone, "learner-phone-follow")
+
+
+def test_on_a_laptop_the_learning_rate_is_in_view_under_the_player(
+    browser: Browser, server: str
+) -> None:
+    with learner(browser, 1366, 768) as laptop:
+        for lab in LABS:
+            open_lab(laptop, server, lab)
+            player = laptop.locator(".player").bounding_box()
+            rate = laptop.locator(".ctl-lr").bounding_box()
+            assert player is not None and rate is not None
+            assert player["y"] < rate["y"] and rate["y"] + rate["height"] < 768, lab
