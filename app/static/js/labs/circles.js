@@ -18,6 +18,7 @@ const FEATURE_LABEL = { x1: "x₁", x2: "x₂", "x1^2": "x₁²", "x2^2": "x₂�
 
 let ctx, t;
 const charts = {};
+const MAX_EDGES = 150; // links drawn per layer: the strongest, so that 4,000 do not make a hairball
 const S = {
   data: null, frame: null, boundary: null, askedAt: null, weights: null, act: null, inspect: null,
   sizes: [], features: [], selected: null, cls: 0, showTest: false, discretize: false,
@@ -306,6 +307,9 @@ function buildNetwork() {
   })));
   pos.forEach((layer, l) => layer.forEach(([x, y], i) => {
     const g = mk("g", { class: "node", "data-layer": l, "data-unit": i, tabindex: 0 });
+    // a target as tall as the gap to the next neuron and wider than the dot: easy to hit
+    const gap = (H - 44) / S.sizes[l];
+    g.append(mk("rect", { x: x - 13, y: y - gap / 2, width: 26, height: gap, fill: "transparent" }));
     g.append(mk("circle", { cx: x, cy: y, r }));
     const title = mk("title", {});
     title.textContent = unitName(l, i);
@@ -333,6 +337,7 @@ function buildNetwork() {
     labels.append(lab, sub);
   });
   svg.replaceChildren(edges, nodes, labels);
+  $("net-note").hidden = !S.sizes.slice(1).some((n, l) => n * S.sizes[l] > MAX_EDGES);
   markSelected();
   S.dirty.net = true;
 }
@@ -359,15 +364,24 @@ function drawEdges() {
     if (!lines || lines.length !== dout || lines[0]?.length !== din) return; // a stale snapshot
     let max = 1e-12;
     for (let k = 0; k < v.length; k++) if (Number.isFinite(v[k])) max = Math.max(max, Math.abs(v[k]));
+    const floor = strongest(v, MAX_EDGES);
     for (let j = 0; j < dout; j++) for (let i = 0; i < din; i++) {
       const w = v[i * dout + j], m = Number.isFinite(w) ? Math.abs(w) / max : 1;
       const e = lines[j][i];
+      e.setAttribute("visibility", Number.isFinite(w) && Math.abs(w) < floor ? "hidden" : "visible");
       e.setAttribute("stroke", w >= 0 ? COLORS.orange : COLORS.blue);
       // Squared, so the few large weights stand out of the thousands of small ones.
       e.setAttribute("stroke-width", (0.2 + 2.8 * m).toFixed(2));
       e.setAttribute("stroke-opacity", (0.06 + 0.94 * m * m).toFixed(3));
     }
   });
+}
+
+/** The size of the `k`-th largest |w|: weaker links are not drawn (0 when all are). */
+function strongest(v, k) {
+  if (v.length <= k) return 0;
+  const sizes = Array.from(v, (w) => (Number.isFinite(w) ? Math.abs(w) : Infinity)).sort((a, b) => b - a);
+  return sizes[k - 1];
 }
 
 function select(layer, unit) {

@@ -28,6 +28,14 @@ function defaultsOf(schema) {
   return Object.fromEntries(Object.entries(schema.properties).map(([k, p]) => [k, p.default]));
 }
 
+/** A loss in at most about six characters: 0.0412, 4.12e-3, 5.63e+20. */
+function statNumber(v) {
+  if (v == null || !Number.isFinite(v)) return "—";
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 0.01 || a >= 1e4)) return v.toExponential(2).replace("e+", "e");
+  return Number(v.toPrecision(3)).toString();
+}
+
 function isTyping(ev) {
   if (document.querySelector("dialog[open]")) return true; // keys belong to the dialog
   const t = ev.target;
@@ -106,8 +114,8 @@ export function startLab(view) {
     $("stat-step").textContent = f.step;
     $("stat-epoch").textContent = f.epoch.toFixed(f.epoch < 10 ? 2 : 1);
     const loss = f.loss?.train;
-    $("stat-loss").textContent = loss == null ? "—"
-      : Math.abs(loss) < 1e-3 && loss !== 0 ? loss.toExponential(2) : Number(loss).toPrecision(4);
+    $("stat-loss").textContent = statNumber(loss);
+    $("stat-loss").title = loss == null ? "" : String(loss); // every digit, on hover
     view.on?.frame?.(f);
     lessonKit?.frame(f);
     markDirty();
