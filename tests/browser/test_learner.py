@@ -214,3 +214,15 @@ def test_on_a_laptop_the_learning_rate_is_in_view_under_the_player(
             rate = laptop.locator(".ctl-lr").bounding_box()
             assert player is not None and rate is not None
             assert player["y"] < rate["y"] and rate["y"] + rate["height"] < 768, lab
+
+
+def test_errors_on_a_chinese_page_are_in_chinese(page: Page, server: str) -> None:
+    open_lab(page, server, "circles", "lang=zh")
+    # what a buggy or hand-made request gets back: a structured error, shown in Chinese
+    page.evaluate("descent.session.send('configure', {params: {lr: 'fast'}})")
+    reason = page.locator(".ctl-lr .ctl-error")
+    expect(reason).to_contain_text("这个值不被接受")
+    page.evaluate("descent.session.send('inspect', {layer: 99, unit: 0})")
+    toast = page.locator("#toast")
+    expect(toast).to_contain_text("错误")
+    assert not any(c.isascii() and c.isalpha() for c in toast.inner_text()), toast.inner_text()

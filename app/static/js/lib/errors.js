@@ -8,8 +8,8 @@ const num = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : Stri
 /** Why `error` ({field, message} or a whole {code, message}) was refused, in i18n.lang. */
 export function explainError(i18n, schema, error, refused, inForce) {
   if (error.field !== undefined) return fieldReason(i18n, schema, error, refused, inForce);
-  const key = `error.code.${error.code}`;
-  return i18n.has(key) ? i18n.t(key) : error.message;
+  const key = `error.code.${error.code}`; // English keeps the server's own, more detailed words
+  return i18n.lang !== "en" && i18n.has(key) ? i18n.t(key) : error.message;
 }
 
 function fieldReason(i18n, schema, error, refused, inForce) {

@@ -87,9 +87,11 @@ export function startLab(view) {
     const row = controls.controls[name]?.row;
     if (row && !row.classList.contains("hidden")) $("quick").append(row);
   }
-  for (const box of $("controls").querySelectorAll("fieldset.group")) {
-    if (!box.querySelector(".ctl:not(.hidden)")) box.classList.add("hidden");
+  for (const box of $("controls").querySelectorAll("fieldset.group:not(.quick)")) {
+    if (!box.querySelector(".ctl")) box.remove(); // emptied by the move: no heading without controls
+    else box.classList.toggle("hidden", !box.querySelector(".ctl:not(.hidden)"));
   }
+  $("quick").classList.toggle("hidden", !$("quick").querySelector(".ctl:not(.hidden)"));
   $("controls").addEventListener("submit", (ev) => ev.preventDefault()); // Enter in a box
   const handlers = session.handlers;
   handlers.hello = (msg) => {
@@ -158,7 +160,7 @@ export function startLab(view) {
   /** A follower's controls are locked (hide= stays as it is: a disabled box stays disabled). */
   function setLocked(locked) {
     document.body.classList.toggle("is-following", locked);
-    const boxes = document.querySelectorAll("#controls fieldset, #quick, .player button, #presets button");
+    const boxes = document.querySelectorAll("#controls fieldset, .player button, #presets button");
     for (const box of boxes) box.disabled = locked;
   }
   function resetView() {
