@@ -157,9 +157,11 @@ FIRST_SCREEN = """() => {
       && r.right <= innerWidth + 1; };
   const chart = [...document.querySelectorAll('.stage .panel')].find((p) => {
     const r = p.getBoundingClientRect();
-    return r.top >= 0 && r.top + Math.min(r.height, 220) <= innerHeight;  // a chart, 220 px of it in view
+    // a chart with 220 px of it in view
+    return r.top >= 0 && r.top + Math.min(r.height, 220) <= innerHeight;
   });
-  return { player: ['#btn-play', '#btn-step', '#btn-reset'].every((s) => seen(document.querySelector(s))),
+  const player = ['#btn-play', '#btn-step', '#btn-reset'];
+  return { player: player.every((s) => seen(document.querySelector(s))),
     chart: chart ? chart.querySelector('figcaption').textContent.trim() : null,
     wide: document.documentElement.scrollWidth - innerWidth };
 }"""
