@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -228,3 +230,30 @@ def test_errors_on_a_chinese_page_are_in_chinese(page: Page, server: str) -> Non
     toast = page.locator("#toast")
     expect(toast).to_contain_text("错误")
     assert not any(c.isascii() and c.isalpha() for c in toast.inner_text()), toast.inner_text()
+
+
+def test_digits_greys_out_what_softmax_regression_does_not_use(page: Page, server: str) -> None:
+    open_lab(page, server, "digits", "model=softmax")
+    for name in ["hidden", "activation"]:
+        row = page.locator(f".ctl-{name}")
+        expect(row).to_have_class(re.compile("inapplicable"))
+        assert page.evaluate(f"document.querySelector('.ctl-{name}').inert")
+    expect(page.locator("#network-note")).to_be_visible()
+    page.locator(".ctl-model select").select_option("mlp")
+    expect(page.locator(".ctl-hidden")).not_to_have_class(re.compile("inapplicable"))
+    expect(page.locator("#network-note")).to_be_hidden()
+    box = page.locator(".ctl-hidden input.layer").first
+    assert box.evaluate("b => b.scrollWidth <= b.clientWidth")  # "100" fits its box
+
+
+def test_an_unknown_room_looks_calm(browser: Browser, server: str) -> None:
+    with learner(browser, 1366, 768) as page:
+        page.goto(f"{server}/labs/circles?follow=QQQQQ&lang=zh")
+        expect(page.locator("#follow-banner")).to_contain_text("QQQQQ")
+        pill = page.locator("#conn")
+        expect(pill).to_have_attribute("data-state", "ended")
+        expect(pill).to_have_text("未连接")  # not "retrying": it does not
+        expect(page.locator(".ctl-lr input.ctl-num")).to_have_value("0.0100")  # not blank
+        acc = page.evaluate("document.getElementById('chart-acc').layout.yaxis.range")
+        assert 0 <= acc[0] < acc[1] <= 1.05  # a share, not 0–400 %
+        shot(page, "learner-unknown-room-zh")
