@@ -40,6 +40,9 @@ export function setupLessons(lessons, ctx) {
     card.dataset.lesson = name;
     card.dataset.state = "starting";
     card.hidden = false;
+    // on a phone the lesson buttons sit below the charts: bring the card and the charts up
+    const box = card.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > innerHeight) card.scrollIntoView({ block: "start" });
   }
 
   for (const name of names) {
