@@ -43,6 +43,7 @@ Dataset = Callable[[int, np.random.Generator, float], tuple[Array, Labels]]
 # -- the data -------------------------------------------------------------------
 
 RADIUS = 5.0  # the points lie within about 5 of the origin
+BLOWUP = 1e8  # a parameter past this in size (or nan) means the run diverged
 
 
 def halves(n: int) -> tuple[int, int]:
@@ -374,7 +375,8 @@ class Training:
         net.backward(LOSSES[p["loss"]][1](Z, Y), p["l1"], p["l2"])
         self.opt.step(net.theta, net.grad, p["lr"])
         self.steps += 1
-        self.diverged = not math.isfinite(net.theta.sum())  # inf and nan survive a sum
+        # a weight past 1e8 (or inf, or nan: both comparisons fail) is a blown-up run
+        self.diverged = not (net.theta.min() > -BLOWUP and net.theta.max() < BLOWUP)
 
     def change(self, kind: str, values: dict[str, Any]) -> None:
         """What the learner did while it trained: new params, or a point added or cleared."""
@@ -399,9 +401,9 @@ def run(
 ) -> dict[str, Any]:
     """Replay a run: ``steps`` updates, each change applied after exactly k updates.
 
-    Training stops early if the parameters blow up (inf or nan), as in the
-    playground. Returns the updates done and the final training loss (None if
-    it is not a finite number).
+    Training stops early if the parameters blow up (past 1e8, inf or nan), as in
+    the playground. Returns the updates done and the final training loss (None if
+    the run blew up or it is not a finite number).
     """
     with np.errstate(all="ignore"):  # a diverging run computes with inf and nan
         lab = Training(params)
@@ -414,4 +416,4 @@ def run(
                 break
             lab.update()
         loss = lab.train_loss()
-    return {"step": lab.steps, "loss": loss if math.isfinite(loss) else None}
+    return {"step": lab.steps, "loss": loss if math.isfinite(loss) and not lab.diverged else None}

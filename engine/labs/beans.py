@@ -17,7 +17,7 @@ from annotated_types import Ge, Gt, Le
 
 from engine import datasets
 from engine.lab import BLOWUP, Effect, Lab, Message, Ui
-from engine.regression import NOTES_WINDOW, Moments, batch_grad
+from engine.regression import NOTES_WINDOW, Moments, Window, batch_grad
 from engine.trail import Trail
 
 Method = Literal["sgd", "minibatch", "batch", "fixed_step"]
@@ -112,7 +112,8 @@ class Beans(Lab[BeansParams]):
         self.last: dict[str, Any] | None = None
         self.trail = Trail(self.w, self.b)
         self._diverged = False
-        self._fit_window((self.w, self.b), self.optimum)
+        # A restart looks at the data's window again, however far a blown-up run widened it.
+        self._fit_window((self.w, self.b), self.optimum, start=NOTES_WINDOW)
 
     @property
     def diverged(self) -> bool:
@@ -167,9 +168,9 @@ class Beans(Lab[BeansParams]):
         if not (abs(self.w) < BLOWUP and abs(self.b) < BLOWUP):
             self._diverged = True
 
-    def _fit_window(self, *points: tuple[float, float]) -> None:
-        """Widen the surface's window to hold the given (w, b) points; resend if it grew."""
-        window = self.window.holding(points)
+    def _fit_window(self, *points: tuple[float, float], start: Window | None = None) -> None:
+        """Widen the window (or ``start``) to hold the given (w, b) points; resend if it changed."""
+        window = (start or self.window).holding(points)
         if window != self.window:
             self.window = window
             self.post(self._surface())
@@ -240,6 +241,9 @@ PRESETS: dict[str, dict[str, Any]] = {
                         "batch_size": 10, "lr": 0.1, "w0": 0.1, "b0": 0.1, "speed": 1},
     "notes_fixed_step": {**_NOTES_DATA, "intercept": 0.5, "model": "wb", "method": "fixed_step",
                          "step_size": 0.01, "w0": 0.1, "b0": 0.1, "speed": 1},
-    "too_large": {**_NOTES_DATA, "intercept": 0.5, "model": "wb", "method": "batch", "lr": 1.2,
-                  "w0": 0.1, "b0": 0.1, "speed": 0.5},
+    # Just past the limit 2/λmax ≈ 0.76: across the valley each update overshoots about 12 %
+    # further than the last, while along it the point still slides down. From the far end of
+    # the valley the cost goes down for a dozen steps, then the zig-zag grows and it blows up.
+    "too_large": {**_NOTES_DATA, "intercept": 0.5, "model": "wb", "method": "batch", "lr": 0.8,
+                  "w0": 4.0, "b0": -1.5, "speed": 1},
 }  # fmt: skip

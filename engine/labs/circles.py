@@ -22,7 +22,7 @@ from engine import datasets
 from engine.activations import curve
 from engine.classifier import Batches, Boundary, Grid, evaluate, split, to_uint8
 from engine.features import expand
-from engine.lab import Cost, Effect, Lab, Message, OpError, Ui, layer_macs
+from engine.lab import BLOWUP, Cost, Effect, Lab, Message, OpError, Ui, layer_macs
 from engine.losses import LOSSES
 from engine.nn import MLP, Scratch
 from engine.optimizers import make
@@ -219,8 +219,9 @@ class Circles(Lab[CirclesParams]):
                 opt.step(theta, dtheta, lr)
                 self.samples += len(Fb)
                 done += 1
-                # One sum is cheaper than isfinite on every weight; inf and nan both survive it.
-                self._diverged = not math.isfinite(net.theta.sum())
+                # A weight past BLOWUP (or NaN: both comparisons are False) is a blown-up run,
+                # even while the loss is still a finite 10⁹¹.
+                self._diverged = not (net.theta.min() > -BLOWUP and net.theta.max() < BLOWUP)
         self.steps += done
         return done
 
@@ -241,7 +242,11 @@ class Circles(Lab[CirclesParams]):
             "type": "frame",
             "step": self.steps,
             "epoch": self.samples / len(self.F_train),
-            "loss": {"train": _finite(train_loss), "test": _finite(test_loss)},
+            # a blown-up run has no meaningful loss, even a finite one (as in every lab)
+            "loss": {
+                "train": None if self._diverged else _finite(train_loss),
+                "test": None if self._diverged else _finite(test_loss),
+            },
             "metrics": {"accuracy": {"train": train_acc, "test": test_acc}},
             "diverged": self._diverged,
             "grad_norms": net.grad_norms() if self.steps else [None] * net.n_layers,

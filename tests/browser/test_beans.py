@@ -86,8 +86,11 @@ def test_chinese_page_and_language_toggle(page: Page, server: str) -> None:
 def test_divergence_is_a_visible_state_and_reset_recovers(page: Page, server: str) -> None:
     open_lab(page, server, "lang=en")
     page.locator('[data-preset="too_large"]').click()
-    expect(page.locator(".ctl-lr input.ctl-num")).to_have_value("1.200")
-    page.keyboard.press("Space")
+    expect(page.locator(".ctl-lr input.ctl-num")).to_have_value("0.800")
+    speed = page.locator(".ctl-speed input.ctl-num")  # ~200 steps to blow up: faster than a lesson
+    speed.fill("20")
+    speed.press("Enter")
+    page.locator("#btn-play").click()
     expect(page.locator("#diverged")).to_be_visible(timeout=20_000)
     expect(page.locator("#diverged")).to_contain_text("learning rate is too large")
     expect(page.locator("#btn-play")).to_have_attribute("aria-pressed", "false")

@@ -203,3 +203,29 @@ def test_switching_the_model_resends_the_surface_with_its_optimum() -> None:
     assert len(surfaces) == 1
     assert surfaces[0]["optimum"]["b"] == 0.0
     assert surfaces[0]["optimum"]["w"] == pytest.approx(lab.optimum[0])
+
+
+def test_a_reset_after_a_blow_up_looks_at_the_data_window_again() -> None:
+    lab = make(method="batch", lr=5.0, w0=0.1, b0=0.1)
+    lab.take_messages()
+    while lab.step(1):
+        pass
+    wide = [m for m in lab.take_messages() if m["type"] == "surface"][-1]
+    assert wide["w"][-1] - wide["w"][0] > 100  # the window followed the blow-up
+    lab.restart()
+    narrow = [m for m in lab.take_messages() if m["type"] == "surface"]
+    assert narrow and narrow[-1]["w"][0] == -1.0 and narrow[-1]["w"][-1] < 2.5
+
+
+def test_the_too_large_lesson_zig_zags_outward_before_it_blows_up() -> None:
+    lab = Beans(BeansParams(**{k: v for k, v in PRESETS["too_large"].items() if k != "speed"}))
+    ws, costs = [], []
+    for _ in range(60):
+        lab.step(1)
+        ws.append(lab.w)
+        costs.append(lab.frame()["loss"]["train"])
+    turns = np.sign(np.diff(ws))
+    assert (turns[1:] != turns[:-1]).sum() > 40  # the path keeps changing direction
+    low = int(np.argmin(costs))
+    assert low > 5 and costs[-1] > 100 * costs[low]  # the cost goes down, then climbs
+    assert not lab.diverged and lab.step(1000) < 1000 and lab.diverged

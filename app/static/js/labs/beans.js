@@ -54,7 +54,10 @@ function mountCharts() {
     { type: "scatter3d", x: [], y: [], z: [], mode: "markers", hoverinfo: "skip",
       marker: { size: 5, color: COLORS.vermillion, line: { color: "#fff", width: 1 } } },
   ], baseLayout({ margin: { l: 0, r: 0, t: 0, b: 0 }, scene: {
-    xaxis: { title: { text: "w" } }, yaxis: { title: { text: "b" } }, zaxis: { title: { text: "C" } },
+    // few ticks in a small font: the three axes' labels must not run into each other
+    xaxis: { title: { text: "w" }, nticks: 5, tickfont: { size: 10 } },
+    yaxis: { title: { text: "b" }, nticks: 5, tickfont: { size: 10 } },
+    zaxis: { title: { text: "C" }, nticks: 4, tickfont: { size: 10 } },
     camera: { eye: { x: 1.5, y: -1.5, z: 0.9 } }, aspectmode: "manual", aspectratio: { x: 1, y: 1, z: 0.7 } } }));
 
   charts.slice = new Chart(document.getElementById("chart-slice"), [
@@ -65,7 +68,7 @@ function mountCharts() {
 
   charts.loss = new Chart(document.getElementById("chart-loss"), [
     { x: [], y: [], mode: "lines", line: { color: COLORS.blue, width: 2 }, hovertemplate: "step %{x}<br>%{y:.5f}<extra></extra>" },
-  ], baseLayout({ xaxis: axis("axis.steps"), yaxis: axis("axis.cost") }));
+  ], baseLayout({ xaxis: axis("axis.steps", { rangemode: "tozero" }), yaxis: axis("axis.cost") }));
 
   const contourEl = document.getElementById("chart-contour");
   contourEl.on("plotly_click", (ev) => {
@@ -87,7 +90,25 @@ function onData(msg) {
   charts.beans.set(0, { x: S.data.x, y: S.data.y });
   // A fixed view of the beans: a diverging line flies off instead of squashing them.
   const lo = Math.min(...S.data.y), hi = Math.max(...S.data.y), pad = 0.25 * (hi - lo || 1);
-  charts.beans.relayout({ "yaxis.range": [lo - pad, hi + pad], "xaxis.range": [-0.03, 1.03] });
+  S.beansRange = [lo - pad, hi + pad];
+  S.shownRange = null;
+  charts.beans.relayout({ "yaxis.range": S.beansRange, "xaxis.range": [-0.03, 1.03] });
+}
+
+/**
+ * At a run's start the view also holds the starting line (a default start sits below the
+ * beans), within a few units of them; during the run the view stays put, so a diverging
+ * line flies off instead of squashing the beans.
+ */
+function fitStartLine(f) {
+  const { w, b } = f.params;
+  if (f.step !== 0 || !S.beansRange || !Number.isFinite(w) || !Number.isFinite(b)) return;
+  const [lo, hi] = S.beansRange, ends = [b, w + b], margin = 0.1 * (hi - lo);
+  const range = [Math.max(lo - 3, Math.min(lo, ...ends.map((y) => y - margin))),
+    Math.min(hi + 3, Math.max(hi, ...ends.map((y) => y + margin)))];
+  if (S.shownRange && range.every((v, i) => Math.abs(v - S.shownRange[i]) < 1e-9)) return;
+  S.shownRange = range;
+  charts.beans.relayout({ "yaxis.range": range });
 }
 
 function onSurface(msg) {
@@ -143,6 +164,7 @@ function drawBeans(f) {
   charts.beans.set(1, all ? { x: [], y: [] } : { x: idx.map((i) => S.data.x[i]), y: idx.map((i) => S.data.y[i]) });
   charts.beans.set(0, { "marker.color": all ? COLORS.orange : COLORS.blue });
   if (w != null && b != null) charts.beans.set(2, { x: [0, 1], y: [b, w + b] });
+  fitStartLine(f);
 }
 
 function drawSurfaces(f) {

@@ -18,11 +18,12 @@ const FEATURE_LABEL = { x1: "x₁", x2: "x₂", "x1^2": "x₁²", "x2^2": "x₂�
 
 let ctx, t;
 const charts = {};
+const MAX_EDGES = 150; // links drawn per layer: the strongest, so that 4,000 do not make a hairball
 const S = {
   data: null, frame: null, boundary: null, askedAt: null, weights: null, act: null, inspect: null,
   sizes: [], features: [], selected: null, cls: 0, showTest: false, discretize: false,
   loss: { train: new Series(), test: new Series() }, acc: { train: new Series(), test: new Series() },
-  accMin: 1, accLo: null, grads: [], dirty: { plane: false, data: false, net: false, act: false, inspect: false, grads: false },
+  accMin: 1, accLo: 0.4, grads: [], dirty: { plane: false, data: false, net: false, act: false, inspect: false, grads: false },
 };
 const $ = (id) => document.getElementById(id);
 
@@ -58,13 +59,16 @@ function mountCharts() {
   charts.loss = new Chart($("chart-loss"), [
     { x: [], y: [], mode: "lines", name: t("legend.train"), line: { color: COLORS.blue, width: 2 } },
     { x: [], y: [], mode: "lines", name: t("legend.test"), line: { color: COLORS.vermillion, width: 2, dash: "dot" } },
-  ], baseLayout({ ...SMALL, xaxis: axis("axis.steps"), yaxis: axis("axis.loss", { rangemode: "tozero" }) }));
+  ], baseLayout({ ...SMALL, xaxis: axis("axis.steps", { rangemode: "tozero" }), yaxis: axis("axis.loss", { rangemode: "tozero" }) }));
   charts.acc = new Chart($("chart-acc"), [
     { x: [], y: [], mode: "lines", name: t("legend.train"), line: { color: COLORS.blue, width: 2 } },
     { x: [], y: [], mode: "lines", name: t("legend.test"), line: { color: COLORS.vermillion, width: 2, dash: "dot" } },
-  ], baseLayout({ ...SMALL, xaxis: axis("axis.steps"), yaxis: axis("axis.accuracy", { tickformat: ".0%" }) }));
+  ], baseLayout({ ...SMALL, xaxis: axis("axis.steps", { rangemode: "tozero" }), yaxis: axis("axis.accuracy", { tickformat: ".0%", range: [0.38, 1.02] }) }));
+  // a narrow column of W₁ … W₉ beside the plot, and a tick every few decades (see drawCurves)
   charts.grads = new Chart($("chart-grads"), [],
-    baseLayout({ ...SMALL, xaxis: axis("axis.steps"), yaxis: axis("axis.grad", { type: "log", exponentformat: "power", dtick: 1 }) }));
+    baseLayout({ ...SMALL, margin: { ...SMALL.margin, t: 8 },
+      legend: { orientation: "v", x: 1.01, xanchor: "left", y: 1, yanchor: "top", font: { size: 10 }, itemwidth: 30, tracegroupgap: 0 },
+      xaxis: axis("axis.steps", { rangemode: "tozero" }), yaxis: axis("axis.grad", { type: "log", exponentformat: "power", dtick: 1 }) }));
   charts.act = new Chart($("chart-act"), [
     { x: [], y: [], mode: "lines", name: "f(z)", line: { color: COLORS.blue, width: 2.5 } },
     { x: [], y: [], mode: "lines", name: "f′(z)", line: { color: COLORS.vermillion, width: 2, dash: "dash" } },
@@ -209,6 +213,19 @@ function drawCurves() {
     S.grads.forEach((s, i) => charts.grads.set(i, { x: s.x, y: s.y }));
     charts.grads.draw();
     S.dirty.grads = false;
+    gradTicks();
+  }
+}
+
+/** At most about five labels on the log axis, however many decades the norms span. */
+function gradTicks() {
+  const ys = S.grads.flatMap((s) => s.y).filter((v) => v > 0 && Number.isFinite(v));
+  if (!ys.length) return;
+  const span = Math.log10(Math.max(...ys)) - Math.log10(Math.min(...ys));
+  const dtick = Math.max(1, Math.ceil(span / 4));
+  if (dtick !== S.gradTick) {
+    S.gradTick = dtick;
+    charts.grads.relayout({ "yaxis.dtick": dtick });
   }
 }
 
@@ -290,6 +307,9 @@ function buildNetwork() {
   })));
   pos.forEach((layer, l) => layer.forEach(([x, y], i) => {
     const g = mk("g", { class: "node", "data-layer": l, "data-unit": i, tabindex: 0 });
+    // a target as tall as the gap to the next neuron and wider than the dot: easy to hit
+    const gap = (H - 44) / S.sizes[l];
+    g.append(mk("rect", { x: x - 13, y: y - gap / 2, width: 26, height: gap, fill: "transparent" }));
     g.append(mk("circle", { cx: x, cy: y, r }));
     const title = mk("title", {});
     title.textContent = unitName(l, i);
@@ -317,6 +337,7 @@ function buildNetwork() {
     labels.append(lab, sub);
   });
   svg.replaceChildren(edges, nodes, labels);
+  $("net-note").hidden = !S.sizes.slice(1).some((n, l) => n * S.sizes[l] > MAX_EDGES);
   markSelected();
   S.dirty.net = true;
 }
@@ -343,15 +364,24 @@ function drawEdges() {
     if (!lines || lines.length !== dout || lines[0]?.length !== din) return; // a stale snapshot
     let max = 1e-12;
     for (let k = 0; k < v.length; k++) if (Number.isFinite(v[k])) max = Math.max(max, Math.abs(v[k]));
+    const floor = strongest(v, MAX_EDGES);
     for (let j = 0; j < dout; j++) for (let i = 0; i < din; i++) {
       const w = v[i * dout + j], m = Number.isFinite(w) ? Math.abs(w) / max : 1;
       const e = lines[j][i];
+      e.setAttribute("visibility", Number.isFinite(w) && Math.abs(w) < floor ? "hidden" : "visible");
       e.setAttribute("stroke", w >= 0 ? COLORS.orange : COLORS.blue);
       // Squared, so the few large weights stand out of the thousands of small ones.
       e.setAttribute("stroke-width", (0.2 + 2.8 * m).toFixed(2));
       e.setAttribute("stroke-opacity", (0.06 + 0.94 * m * m).toFixed(3));
     }
   });
+}
+
+/** The size of the `k`-th largest |w|: weaker links are not drawn (0 when all are). */
+function strongest(v, k) {
+  if (v.length <= k) return 0;
+  const sizes = Array.from(v, (w) => (Number.isFinite(w) ? Math.abs(w) : Infinity)).sort((a, b) => b - a);
+  return sizes[k - 1];
 }
 
 function select(layer, unit) {
@@ -462,6 +492,8 @@ startLab({
     boundary: onBoundary, points: () => {} },
   paramsChanged,
   reset,
+  // a lesson is its own experiment: points a learner added to another do not carry over
+  beforeLesson: (send) => { if (S.data?.added?.x.length) send("clear_points"); },
   draw() {
     throttled("plane", drawPlane);
     throttled("curves", drawCurves);

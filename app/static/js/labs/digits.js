@@ -62,8 +62,8 @@ function curveTraces(fmt) {
 function mountCharts() {
   const legend = { orientation: "h", y: 1.0, yanchor: "bottom", x: 0, font: { size: 11 } };
   const curve = (yKey, extra) => baseLayout({ showlegend: true, legend, margin: { l: 50, r: 10, t: 22, b: 40 },
-    xaxis: axis("axis.steps"), yaxis: axis(yKey, extra) });
-  charts.acc = new Chart($("chart-acc"), curveTraces(".1f"), curve("axis.accuracy", { ticksuffix: "" }));
+    xaxis: axis("axis.steps", { rangemode: "tozero" }), yaxis: axis(yKey, extra) });
+  charts.acc = new Chart($("chart-acc"), curveTraces(".1f"), curve("axis.accuracy", { ticksuffix: "", range: [0, 101] }));
   charts.loss = new Chart($("chart-loss"), curveTraces(".4f"), curve("axis.loss", { rangemode: "tozero" }));
   charts.probs = new Chart($("chart-probs"), [
     { type: "bar", x: DIGITS, y: DIGITS.map(() => 0), marker: { color: COLORS.blue },
@@ -434,6 +434,27 @@ function relabel() {
   S.dirty.gallery = true;
 }
 
+/** Softmax regression has no hidden layers: their controls are shown greyed and inert, with why. */
+function networkApplies() {
+  const off = ctx.params().model === "softmax";
+  const rows = ["hidden", "activation"].map((n) => document.querySelector(`.ctl-${n}`)).filter(Boolean);
+  if (!rows.length) return;
+  let note = $("network-note");
+  if (!note) {
+    note = document.createElement("p");
+    note.id = "network-note";
+    note.className = "ctl-note";
+    note.dataset.i18n = "network.softmax_note";
+    note.textContent = t("network.softmax_note");
+    rows[0].before(note);
+  }
+  note.hidden = !off;
+  for (const row of rows) {
+    row.inert = off;
+    row.classList.toggle("inapplicable", off);
+  }
+}
+
 startLab({
   mount(c) {
     ctx = c;
@@ -446,6 +467,7 @@ startLab({
   on: { data: onData, frame: onFrame, prediction: onPrediction },
   hello: () => relabel(),
   paramsChanged: () => {
+    networkApplies();
     weightsCaption();
     if (S.weights) S.dirty.weights = true;
   },

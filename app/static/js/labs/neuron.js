@@ -75,7 +75,7 @@ function mountEpochCharts() {
     margin: { l: 52, r: 12, t: 26, b: 40 }, ...horizon() }));
   charts.cost = new Chart($("chart-cost"), [runLine("quadratic"), runLine("cross_entropy")],
     baseLayout({ xaxis: axis("axis.epoch", { range: [0, NOTES_EPOCHS * 1.03] }),
-      yaxis: axis("axis.cost", costAxis()),
+      yaxis: axis("axis.cost_each", costAxis()), // two different costs: the axis says so
       showlegend: true, legend: LEGEND, margin: { l: 52, r: 12, t: 26, b: 40 }, ...horizon() }));
 }
 
@@ -314,7 +314,7 @@ function relabel() {
   const titles = (chart, x, y) => chart.relayout({ "xaxis.title.text": t(x), "yaxis.title.text": t(y),
     ...(chart.el.layout.annotations?.length ? { "annotations[0].text": t("note.horizon") } : {}) });
   titles(charts.output, "axis.epoch", "axis.output");
-  titles(charts.cost, "axis.epoch", "axis.cost");
+  titles(charts.cost, "axis.epoch", "axis.cost_each");
   titles(charts.sigmoid, "axis.z", "axis.sigma");
   NAMES.forEach((n) => titles(charts[n], "axis.w", "axis.b"));
   applyLang();

@@ -76,9 +76,10 @@ function numberControl(name, prop, send) {
   });
   return {
     nodes: [range, box],
-    set(v) {
+    set(v, force = false) {
       range.value = toSlider(v);
-      if (document.activeElement !== box) box.value = fmt(v, prop);
+      // a box being typed in keeps its text, unless the value was refused
+      if (force || document.activeElement !== box) box.value = fmt(v, prop);
     },
     inputs: [range, box],
   };
@@ -125,7 +126,7 @@ function chipsControl(name, prop, send, i18n) {
 }
 
 /** A list of integers (e.g. hidden layer widths) with add and remove. */
-function listControl(name, prop, send) {
+function listControl(name, prop, send, i18n) {
   const item = prop.items ?? {};
   const maxItems = prop.maxItems ?? 8;
   const minItems = prop.minItems ?? 0;
@@ -134,7 +135,7 @@ function listControl(name, prop, send) {
   const render = () => {
     const boxes = current.map((w, i) => {
       const box = el("input", { type: "number", className: "ctl-num layer", value: w,
-        min: item.minimum ?? 1, max: item.maximum ?? 64, step: 1, "aria-label": `${name} ${i + 1}` });
+        min: item.minimum ?? 1, max: item.maximum ?? 64, step: 1, "aria-label": `${i18n.t(`param.${name}`)} ${i + 1}` });
       box.addEventListener("change", () => {
         const next = [...current];
         next[i] = Math.round(Number(box.value));
@@ -156,7 +157,7 @@ function widgetFor(name, prop, send, i18n) {
   if (prop.type === "boolean") return boolControl(name, prop, send);
   if (prop.enum || "const" in prop) return selectControl(name, prop, send, i18n);
   if (prop.type === "array" && prop.items?.enum) return chipsControl(name, prop, send, i18n);
-  if (prop.type === "array") return listControl(name, prop, send);
+  if (prop.type === "array") return listControl(name, prop, send, i18n);
   return numberControl(name, prop, send);
 }
 
@@ -180,6 +181,11 @@ export function buildControls(root, schema, i18n, onChange, { skip = [] } = {}) 
       root.append(groups[group].set);
     }
     const widget = widgetFor(name, prop, (v) => onChange(name, v), i18n);
+    for (const input of widget.inputs) { // a screen reader reads the label, not the param's name
+      if (input.getAttribute("aria-label") !== name) continue;
+      input.dataset.i18nAria = `param.${name}`;
+      input.setAttribute("aria-label", i18n.t(`param.${name}`));
+    }
     const err = el("div", { className: "ctl-error", role: "alert" });
     const row = el("label", { className: `ctl ctl-${name}`, "data-param": name,
       "data-i18n-tip": `param.${name}.tip`, title: i18n.t(`param.${name}.tip`) },
@@ -191,8 +197,8 @@ export function buildControls(root, schema, i18n, onChange, { skip = [] } = {}) 
   i18n.onChange(() => Object.values(controls).forEach((c) => c.widget.relabel?.()));
   return {
     controls,
-    set(params) {
-      for (const [k, v] of Object.entries(params)) controls[k]?.widget.set(v);
+    set(params, { force = false } = {}) {
+      for (const [k, v] of Object.entries(params)) controls[k]?.widget.set(v, force);
     },
     setDisabled(off) {
       Object.values(controls).forEach((c) => c.widget.inputs.forEach((i) => (i.disabled = off)));

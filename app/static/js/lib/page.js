@@ -16,13 +16,24 @@ import { setChartText } from "./charts.js";
 import { setupClassroom } from "./classroom.js";
 import { applyHide, hiddenParams, setupEmbed, tidyShare } from "./embed.js";
 import { LabSession } from "./session.js";
-import { queryFor, readQuery, readable, same as sameValue, writeQuery } from "./url_state.js";
+import { setupLessons } from "./lessons.js";
+import { explainError } from "./errors.js";
+import { queryFor, readQuery, readable, writeQuery } from "./url_state.js";
 
+const QUICK = ["lr", "speed"];
 const GROUP_ORDER = ["player", "data", "features", "network", "model", "training", "regularization", "start", "view"];
 const $ = (id) => document.getElementById(id);
 
 function defaultsOf(schema) {
   return Object.fromEntries(Object.entries(schema.properties).map(([k, p]) => [k, p.default]));
+}
+
+/** A loss in at most about six characters: 0.0412, 4.12e-3, 5.63e+20. */
+function statNumber(v) {
+  if (v == null || !Number.isFinite(v)) return "—";
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 0.01 || a >= 1e4)) return v.toExponential(2).replace("e+", "e");
+  return Number(v.toPrecision(3)).toString();
 }
 
 function isTyping(ev) {
@@ -46,7 +57,8 @@ export function startLab(view) {
   const session = new LabSession(boot.lab, () => state.following
     ? new URLSearchParams({ follow: state.following }) : queryFor(state.params, defaults,
     state.hello ? {} : Object.fromEntries(Object.entries(query).filter(([k]) => k in defaults))), {
-    status: (s) => setConnection(s),
+    // a socket the server closed for good (no such room, refused) is not retried: say so
+    status: (s, ev) => setConnection(s === "closed" && [4404, 1008].includes(ev?.code) ? "ended" : s),
     other: (msg) => {
       view.on?.[msg.type]?.(msg);
       markDirty();
@@ -61,12 +73,25 @@ export function startLab(view) {
     return Object.keys(params).length ? send(op, { ...fields, params }) : null;
   };
 
+  const sent = {}; // the value last sent for each param: an error names it
   const controls = buildControls($("controls"), boot.schema, i18n, (name, value) => {
     controls.clearErrors();
+    sent[name] = value;
     send("configure", { params: { [name]: value } });
   });
+  controls.set(state.params); // the defaults until the server's hello: never blank boxes
   orderGroups();
   applyHide($("controls"), controls, hidden);
+  // where the eye lands, under the player: the learning rate and the speed
+  for (const name of QUICK) {
+    const row = controls.controls[name]?.row;
+    if (row && !row.classList.contains("hidden")) $("quick").append(row);
+  }
+  for (const box of $("controls").querySelectorAll("fieldset.group:not(.quick)")) {
+    if (!box.querySelector(".ctl")) box.remove(); // emptied by the move: no heading without controls
+    else box.classList.toggle("hidden", !box.querySelector(".ctl:not(.hidden)"));
+  }
+  $("quick").classList.toggle("hidden", !$("quick").querySelector(".ctl:not(.hidden)"));
   $("controls").addEventListener("submit", (ev) => ev.preventDefault()); // Enter in a box
   const handlers = session.handlers;
   handlers.hello = (msg) => {
@@ -91,9 +116,10 @@ export function startLab(view) {
     $("stat-step").textContent = f.step;
     $("stat-epoch").textContent = f.epoch.toFixed(f.epoch < 10 ? 2 : 1);
     const loss = f.loss?.train;
-    $("stat-loss").textContent = loss == null ? "—"
-      : Math.abs(loss) < 1e-3 && loss !== 0 ? loss.toExponential(2) : Number(loss).toPrecision(4);
+    $("stat-loss").textContent = statNumber(loss);
+    $("stat-loss").title = loss == null ? "" : String(loss); // every digit, on hover
     view.on?.frame?.(f);
+    lessonKit?.frame(f);
     markDirty();
   };
   handlers.state = (msg) => {
@@ -103,9 +129,12 @@ export function startLab(view) {
   handlers.error = (msg) => {
     if (classroom.roomError(msg)) return;
     let shown = false;
-    for (const e of msg.errors ?? []) shown = controls.showError(e.field, e.message) || shown;
-    controls.set(state.params); // put the widget back to the value in force
-    if (!shown || msg.code !== "invalid_params") toast(`${i18n.t("error.prefix")} ${msg.message}`);
+    for (const e of msg.errors ?? []) {
+      const why = explainError(i18n, boot.schema, e, sent[e.field], state.params[e.field]);
+      shown = controls.showError(e.field, why) || shown;
+    }
+    controls.set(state.params, { force: true }); // put the widget back to the value in force
+    if (!shown || msg.code !== "invalid_params") toast(`${i18n.t("error.prefix")} ${explainError(i18n, boot.schema, msg)}`);
   };
 
   function applyParams(params) {
@@ -184,6 +213,16 @@ export function startLab(view) {
   $("btn-step").addEventListener("click", player.step);
   $("btn-reset").addEventListener("click", player.reset);
   $("btn-diverged-reset")?.addEventListener("click", player.reset);
+  // the way back from a blow-up: a rate ten times smaller, from the start
+  const lower = $("btn-diverged-lower");
+  if (lower && (!("lr" in defaults) || hidden.has("lr"))) lower.hidden = true;
+  lower?.addEventListener("click", () => {
+    const lr = boot.schema.properties.lr;
+    const floor = lr.exclusiveMinimum ?? lr.minimum ?? 0;
+    const next = Math.max(Number((state.params.lr / 10).toPrecision(2)), (lr["x-step"] ?? 1e-4));
+    if (next > floor) send("configure", { params: { lr: next } });
+    send("reset");
+  });
   document.addEventListener("keydown", (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(ev) || hide.includes("player")) return;
     const act = { " ": player.toggle, s: player.step, ArrowRight: player.step, r: player.reset }[ev.key];
@@ -195,11 +234,7 @@ export function startLab(view) {
   // a lesson that would change a hidden param is not offered
   const lessons = hide.includes("presets") ? {} : Object.fromEntries(Object.entries(boot.presets ?? {})
     .filter(([, p]) => !Object.keys(p).some((k) => hidden.has(k))));
-  buildPresets(lessons, i18n, (p) => {
-    // a lesson button always (re)starts its lesson, even when its params are in force
-    const same = Object.entries(p).every(([k, v]) => sameValue(state.params[k], v));
-    send(same ? "reset" : "configure", same ? {} : { params: p });
-  });
+  const lessonKit = setupLessons(lessons, { i18n, send, state, view });
   $("lang-toggle")?.addEventListener("click", (ev) => {
     ev.preventDefault(); // switch in place, no reload
     state.langExplicit = true;
@@ -231,23 +266,5 @@ export function startLab(view) {
     requestAnimationFrame(loop);
   };
   requestAnimationFrame(loop);
-  window.descent = { session, state, i18n }; // for tests and the curious
-}
-
-function buildPresets(presets, i18n, apply) {
-  const root = $("presets");
-  if (!root || !presets || !Object.keys(presets).length) return;
-  for (const [name, params] of Object.entries(presets)) {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "preset";
-    b.dataset.preset = name;
-    b.dataset.i18n = `preset.${name}`;
-    b.dataset.i18nTip = `preset.${name}.tip`;
-    b.textContent = i18n.t(`preset.${name}`);
-    b.title = i18n.t(`preset.${name}.tip`);
-    b.addEventListener("click", () => apply(params));
-    root.append(b);
-  }
-  root.closest(".presets")?.classList.remove("hidden");
+  window.descent = { session, state, i18n, lessons: lessonKit }; // for tests and the curious
 }
