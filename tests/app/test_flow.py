@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -78,7 +79,7 @@ def test_a_client_may_start_acking_late_and_a_missed_ack_never_stalls_it(
         # now it never acks again: a frame is still made every ACK_GRACE, not never. The
         # frames' server times tell, not arrival times: frames sent before the ack may
         # still wait unread in the test's own queue on a busy machine.
-        made = []
+        made: list[dict[str, Any]] = []
         while len(made) < 3:
             frame = recv_until(ws, "frame")
             if frame["t"] > acked:
