@@ -105,8 +105,12 @@ def test_embed_dialog_builds_the_snippet(page: Page, server: str) -> None:
     assert 'title="Beans' in snippet and 'style="border:0"' in snippet
 
     dialog.get_by_label("Learning rate α").check()
+    expect(page.locator("#embed-warn")).to_be_hidden()
     dialog.get_by_label("Play, Step and Reset").check()
     assert "hide=player,lr" in code.input_value()
+    # an iframe nobody can start: the dialog says so
+    expect(page.locator("#embed-warn")).to_be_visible()
+    expect(page.locator("#embed-warn")).to_contain_text("nobody can press Play")
     code.focus()
     page.keyboard.press("Space")  # keys in the dialog never reach the lab
     page.keyboard.press("s")
@@ -117,6 +121,7 @@ def test_embed_dialog_builds_the_snippet(page: Page, server: str) -> None:
     shot(page, "embed-dialog")
     dialog.get_by_label("Play, Step and Reset").uncheck()
     assert "hide=lr" in code.input_value() and "player" not in code.input_value()
+    expect(page.locator("#embed-warn")).to_be_hidden()
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(page.locator("#btn-play")).to_have_attribute("aria-pressed", "false")

@@ -97,6 +97,8 @@ export function setupEmbed({ i18n, toast, query, hidden, hide, hasPresets }) {
     q.set("embed", "1");
     const names = [...picks.querySelectorAll("input:checked")].map((b) => b.value);
     if (names.length) q.set("hide", names.join(","));
+    // an iframe without Play and Step would never start: say so before it is pasted
+    document.getElementById("embed-warn").hidden = !names.includes("player");
     const url = `${location.origin}${location.pathname}?${readable(q)}`;
     code.value = snippet(url, `${i18n.t("lab.title")} · ${i18n.t("site.name")}`);
   };
