@@ -32,7 +32,7 @@ templates = Jinja2Templates(
 )
 # keep params in dataclass order: the controls follow it
 templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}
-# every static URL in a page is hashed: static('css/site.css'), plotly_url()
+# every static URL in a page is hashed: static('css/site.css'), plotly_url(lab)
 templates.env.globals.update(static=static_files.url, plotly_url=static_files.plotly_url)
 
 

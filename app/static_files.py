@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from starlette.types import ASGIApp
 
 STATIC = Path(__file__).resolve().parent / "static"  # package data, so a wheel has it
 PREFIX = "/static/"
-PLOTLY = "vendor/plotly-*.min.js"  # the one bundle tools/plotly/build.sh vendors
+PLOTLY = "vendor/plotly.json"  # tools/plotly/build.sh's bundles and which lab loads which
 TWINS = (".gz", ".br", ".zstd")  # compressed variants ServeStatic picks by Accept-Encoding
 
 
@@ -69,10 +70,18 @@ def url(path: str) -> str:
     return PREFIX + prepared().hashed(path)
 
 
-def plotly_url() -> str:
-    """The hashed URL of the vendored Plotly bundle, whatever its version."""
-    (path,) = (p for p in prepared().hashes if Path(p).match(PLOTLY))
-    return url(path)
+@cache
+def plotly_bundles() -> dict[str, Any]:
+    """The vendored bundles: ``{"bundles": {name: {"file", "traces"}}, "labs", "default"}``."""
+    manifest: dict[str, Any] = json.loads((STATIC / PLOTLY).read_text(encoding="utf-8"))
+    return manifest
+
+
+def plotly_url(lab: str) -> str:
+    """The hashed URL of the Plotly bundle ``lab`` loads: the 3-D traces only where drawn."""
+    manifest = plotly_bundles()
+    name = manifest["labs"].get(lab, manifest["default"])
+    return url(f"vendor/{manifest['bundles'][name]['file']}")
 
 
 def serve(app: ASGIApp) -> Any:

@@ -6,6 +6,7 @@ import gzip
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import brotli
 import pytest
@@ -18,6 +19,7 @@ from app.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = json.loads((ROOT / "tools" / "plotly" / "traces.json").read_text())
 VENDOR = static_files.STATIC / "vendor"
+BUNDLES = static_files.plotly_bundles()
 LABS = ("beans", "circles", "digits", "neuron")
 # Every trace type plotly.js 4 has: a lab that names one outside traces.json fails below.
 PLOTLY_TRACES = frozenset(
@@ -113,16 +115,32 @@ def test_plain_urls_revalidate_by_etag(client: TestClient) -> None:
     assert hashed.headers["etag"] == first.headers["etag"]  # the content's, not a date's
 
 
+def bundle_of(lab: str) -> dict[str, Any]:
+    bundle: dict[str, Any] = BUNDLES["bundles"][BUNDLES["labs"].get(lab, BUNDLES["default"])]
+    return bundle
+
+
+def test_each_lab_page_loads_its_bundle(client: TestClient) -> None:
+    for lab in LABS:
+        page = client.get(f"/labs/{lab}").text
+        name = bundle_of(lab)["file"].removesuffix(".min.js")
+        assert f'<script id="plotly-js" defer src="/static/vendor/{name}.min.' in page, lab
+    assert bundle_of("beans") != bundle_of("circles")  # the 3-D traces only where drawn
+
+
 @pytest.mark.parametrize("encoding", ["br", "gzip"])
-def test_plotly_comes_precompressed_not_recompressed(client: TestClient, encoding: str) -> None:
-    url = static_files.plotly_url()
+@pytest.mark.parametrize("lab", ["beans", "circles"])
+def test_plotly_comes_precompressed_not_recompressed(
+    client: TestClient, encoding: str, lab: str
+) -> None:
+    url = static_files.plotly_url(lab)
     reply = client.get(url, headers={"Accept-Encoding": encoding})
     assert reply.headers["content-encoding"] == encoding
     assert reply.headers["vary"] == "Accept-Encoding"
     # the bytes on the wire are the twin made once, not a fresh per-request compression
     sent = int(reply.headers["content-length"])
     assert sent == len(twin_bytes(url, encoding)) and sent < 600_000
-    assert reply.content == (VENDOR / bundle_name()).read_bytes()  # httpx decoded it
+    assert reply.content == (VENDOR / bundle_of(lab)["file"]).read_bytes()  # httpx decoded it
 
 
 def twin_bytes(url: str, encoding: str) -> bytes:
@@ -132,15 +150,10 @@ def twin_bytes(url: str, encoding: str) -> bytes:
     return (static_files.prepared().root / f"{plain}{suffix}").read_bytes()
 
 
-def bundle_name() -> str:
-    (name,) = (p.name for p in VENDOR.glob("plotly-*.min.js"))
-    return name
-
-
 def test_no_encoding_asked_gets_the_plain_file(client: TestClient) -> None:
-    reply = client.get(static_files.plotly_url(), headers={"Accept-Encoding": "identity"})
+    reply = client.get(static_files.plotly_url("digits"), headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in reply.headers
-    assert reply.content == (VENDOR / bundle_name()).read_bytes()
+    assert reply.content == (VENDOR / bundle_of("digits")["file"]).read_bytes()
 
 
 def test_small_files_are_compressed_at_start_too(client: TestClient) -> None:
@@ -159,15 +172,22 @@ def test_missing_static_file_is_a_404(client: TestClient) -> None:
     assert client.get("/static/js/labs/nope.js").status_code == 404
 
 
-def test_vendored_bundle_matches_its_build() -> None:
-    """The committed bundle is the one tools/plotly builds: version, traces, brotli twin."""
-    name = bundle_name()
+def test_vendored_bundles_match_their_build() -> None:
+    """The committed bundles are what tools/plotly builds: version, traces, brotli twins."""
     package = json.loads((ROOT / "tools" / "plotly" / "package.json").read_text())
-    assert name == f"plotly-{package['devDependencies']['plotly.js']}-descent.min.js"
-    code = (VENDOR / name).read_bytes()
-    header = code[:400].decode()
-    assert f"traces: {', '.join(BUILD['traces'])};" in header and "tools/plotly/build.sh" in header
-    assert brotli.decompress((VENDOR / f"{name}.br").read_bytes()) == code
+    version = package["devDependencies"]["plotly.js"]
+    assert BUNDLES["version"] == version
+    assert {k: v["traces"] for k, v in BUNDLES["bundles"].items()} == BUILD["bundles"]
+    assert (BUNDLES["labs"], BUNDLES["default"]) == (BUILD["labs"], BUILD["default"])
+    files = {bundle["file"] for bundle in BUNDLES["bundles"].values()}
+    assert {p.name for p in VENDOR.glob("plotly-*.js")} == files  # no stale bundle
+    for name, bundle in BUNDLES["bundles"].items():
+        assert bundle["file"] == f"plotly-{version}-{name}.min.js"
+        code = (VENDOR / bundle["file"]).read_bytes()
+        header = code[:400].decode()
+        assert f"traces: {', '.join(bundle['traces'])};" in header
+        assert "tools/plotly/build.sh" in header
+        assert brotli.decompress((VENDOR / f"{bundle['file']}.br").read_bytes()) == code
     assert not list(VENDOR.glob("*.gz"))  # made at start, not committed
 
 
@@ -177,16 +197,29 @@ def lab_trace_types(source: str) -> set[str]:
     return {"scatter"} | (named & PLOTLY_TRACES)
 
 
-@pytest.mark.parametrize("script", sorted((static_files.STATIC / "js").rglob("*.js")), ids=str)
-def test_every_trace_type_a_lab_uses_is_in_the_bundle(script: Path) -> None:
-    used = lab_trace_types(script.read_text(encoding="utf-8"))
-    missing = used - set(BUILD["traces"])
+def scripts_of(lab: str) -> list[Path]:
+    """The lab's module and the shared lib modules every lab imports."""
+    js = static_files.STATIC / "js"
+    return [js / "labs" / f"{lab}.js", *sorted((js / "lib").glob("*.js"))]
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_every_trace_type_a_lab_uses_is_in_its_bundle(lab: str) -> None:
+    used = set().union(*(lab_trace_types(p.read_text(encoding="utf-8")) for p in scripts_of(lab)))
+    missing = used - set(bundle_of(lab)["traces"])
     assert not missing, (
-        f"{script.name} draws {sorted(missing)}: add it to tools/plotly/traces.json "
-        "and rebuild with tools/plotly/build.sh"
+        f"the {lab} lab draws {sorted(missing)}: add it to its bundle in "
+        "tools/plotly/traces.json and rebuild with tools/plotly/build.sh"
     )
 
 
+def test_every_lab_script_is_checked() -> None:
+    labs = {p.stem for p in (static_files.STATIC / "js" / "labs").glob("*.js")}
+    assert labs == set(LABS)
+
+
 def test_trace_scan_can_fail() -> None:
-    assert lab_trace_types('{ type: "scattergl", x }') - set(BUILD["traces"]) == {"scattergl"}
+    assert lab_trace_types('{ type: "surface", z }') - set(bundle_of("circles")["traces"]) == {
+        "surface"
+    }
     assert lab_trace_types('{ type: "log" }, { type: "line" }') == {"scatter"}
