@@ -51,17 +51,15 @@ def prepared() -> Prepared:
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     shutil.copytree(STATIC, root, dirs_exist_ok=True)
     compressor = Compressor(use_zstd=False, quiet=True)
-    gzip_only = Compressor(use_zstd=False, use_brotli=False, quiet=True)
     hashes: dict[str, str] = {}
     for file in sorted(root.rglob("*")):
         if not file.is_file() or file.suffix in TWINS:
             continue
         data = file.read_bytes()
         hashes[file.relative_to(root).as_posix()] = hashlib.sha256(data).hexdigest()[:12]
-        if not compressor.should_compress(file.name):
-            continue
-        has_brotli = file.with_name(file.name + ".br").exists()  # the vendored Plotly's
-        (gzip_only if has_brotli else compressor).compress(file)
+        made = all(file.with_name(file.name + twin).exists() for twin in (".br", ".gz"))
+        if compressor.should_compress(file.name) and not made:  # Plotly's came with it
+            compressor.compress(file)
     return Prepared(root, hashes)
 
 

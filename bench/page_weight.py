@@ -83,12 +83,14 @@ WATCH = """(() => {
 
 @dataclass
 class Load:
-    """One cold load: ms to the first chart and to the first data, bytes over HTTP and WS."""
+    """One cold load: ms to the first chart and to the first data, bytes over HTTP and WS,
+    and the main thread's busy time until the first chart (less skewed by other load)."""
 
     chart_ms: float
     data_ms: float
     http_bytes: int
     ws_bytes: int
+    busy_ms: float  # the page's main-thread task time until the first chart
     urls: list[str] = field(default_factory=list)
 
 
@@ -157,14 +159,18 @@ def serve(name: str, source: Path, python_path: list[Path]) -> Iterator[Server]:
             process.wait()
 
 
-def cold_load(browser: Browser, url: str) -> Load:
-    """One load in a fresh context (empty cache), with the page's CSP in force."""
+def cold_load(browser: Browser, url: str, accept: str | None = None) -> Load:
+    """One load in a fresh context (empty cache), with the page's CSP in force; ``accept``
+    replaces Chromium's Accept-Encoding (plain HTTP to a LAN address gets no brotli)."""
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
     try:
         page = context.new_page()
         page.add_init_script(WATCH)
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
+        cdp.send("Performance.enable")
+        if accept:
+            cdp.send("Network.setExtraHTTPHeaders", {"headers": {"Accept-Encoding": accept}})
         sizes: dict[str, int] = {}
         urls: dict[str, str] = {}
         ws = [0]
@@ -185,14 +191,18 @@ def cold_load(browser: Browser, url: str) -> Load:
         page.goto(url, wait_until="commit")
         deadline = time.monotonic() + LOAD_TIMEOUT_S
         first: dict[str, float] = {}
+        busy = 0.0
         while not {"chart", "data"} <= first.keys():
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{url}: no chart with data after {LOAD_TIMEOUT_S} s")
             page.wait_for_timeout(20)
             first = page.evaluate("window.__first || {}")
+            if "chart" in first and not busy:  # the main thread's work so far, whatever the load
+                metrics = cdp.send("Performance.getMetrics")["metrics"]
+                busy = 1000 * next(m["value"] for m in metrics if m["name"] == "TaskDuration")
         page.wait_for_load_state("load")
         page.wait_for_timeout(200)  # the last responses' loadingFinished events
-        return Load(first["chart"], first["data"], sum(sizes.values()), ws[0],
+        return Load(first["chart"], first["data"], sum(sizes.values()), ws[0], busy,
                     [urls[r] for r in urls])  # fmt: skip
     finally:
         context.close()
@@ -235,34 +245,31 @@ def kb(n: float) -> str:
     return f"{n / 1000:,.0f} kB"
 
 
-def report(loads: Loads, names: list[str], runs: int) -> None:
-    print(f"\nCold loads, median of {runs} (HTTP bytes as transferred until the first frame; "
-          "first chart / first data in ms from navigation start)")  # fmt: skip
-    head = f"{'lab':<8}" + "".join(
-        f"{n + ' bytes':>15}{n + ' chart':>14}{n + ' data':>13}" for n in names
-    )
-    print(head + f"{'ws kB (after)':>15}")
-    for lab in LABS:
-        row = f"{lab:<8}"
-        for name in names:
-            runs_ = loads[(lab, name)]
-            row += f"{kb(statistics.median(r.http_bytes for r in runs_)):>15}"
-            row += f"{statistics.median(r.chart_ms for r in runs_):>11.0f} ms"
-            row += f"{statistics.median(r.data_ms for r in runs_):>10.0f} ms"
-        ws = statistics.median(r.ws_bytes for r in loads[(lab, names[-1])])
-        print(row + f"{ws / 1000:>15,.0f}")
+def report(loads: Loads, names: list[str], runs: int, gzip_only: dict[str, int]) -> None:
+    print(f"\nCold loads, median of {runs}: HTTP bytes as transferred (brotli: Chromium asks it of "
+          "localhost); ms from navigation start to the first chart (each run) and to the first "
+          "frame drawn; the main thread's busy ms until the first chart")  # fmt: skip
+    print(f"{'lab':<8} {'server':<7} {'bytes':>9} {'first chart':>12}  {'runs':<30}"
+          f"{'1st frame':>10} {'busy':>7}")  # fmt: skip
     for lab in LABS:
         for name in names:
-            charts = ", ".join(f"{r.chart_ms:.0f}" for r in loads[(lab, name)])
-            print(f"  {lab:<8} {name:<7} first chart each run (ms): {charts}")
+            got = loads[(lab, name)]
+            each = " ".join(f"{r.chart_ms:.0f}" for r in got)
+            print(f"{lab:<8} {name:<7} {kb(statistics.median(r.http_bytes for r in got)):>9} "
+                  f"{statistics.median(r.chart_ms for r in got):>9.0f} ms  {each:<30}"
+                  f"{statistics.median(r.data_ms for r in got):>7.0f} ms"
+                  f"{statistics.median(r.busy_ms for r in got):>5.0f} ms")  # fmt: skip
+    print("after, gzip only (plain HTTP to a LAN address: no brotli): "
+          + ", ".join(f"{lab} {kb(n)}" for lab, n in gzip_only.items()))  # fmt: skip
 
 
 Loads = dict[tuple[str, str], list[Load]]
 
 
-def measure_loads(servers: list[Server], runs: int) -> tuple[Loads, Loads]:
+def measure_loads(servers: list[Server], runs: int) -> tuple[Loads, Loads, dict[str, int]]:
     """One unmeasured cold load of every lab from every server (they warm their labs), then
-    ``runs`` more, alternating the servers: (the first loads, the measured ones)."""
+    ``runs`` more, alternating the servers: (the first loads, the measured ones, and the
+    last server's bytes per lab when the browser takes gzip only)."""
     loads: Loads = {(lab, s.name): [] for lab in LABS for s in servers}
     first: Loads = {(lab, s.name): [] for lab in LABS for s in servers}
     with sync_playwright() as pw:
@@ -275,8 +282,13 @@ def measure_loads(servers: list[Server], runs: int) -> tuple[Loads, Loads]:
                 for server in servers:
                     url = f"{server.base}/labs/{lab}?lang=en"
                     loads[(lab, server.name)].append(cold_load(browser, url))
+        after = servers[-1]
+        gzip_only = {
+            lab: cold_load(browser, f"{after.base}/labs/{lab}", "gzip, deflate").http_bytes
+            for lab in LABS
+        }
         browser.close()
-    return first, loads
+    return first, loads, gzip_only
 
 
 def main() -> None:
@@ -305,9 +317,9 @@ def main() -> None:
             stack.enter_context(serve("before", old, [old, old / "shim"])),
             stack.enter_context(serve("after", ROOT, [ROOT])),
         ]
-        first, loads = measure_loads(servers, 0 if args.class_only else args.runs)
+        first, loads, gzip_only = measure_loads(servers, 0 if args.class_only else args.runs)
         if not args.class_only:
-            report(loads, [s.name for s in servers], args.runs)
+            report(loads, [s.name for s in servers], args.runs, gzip_only)
         print(f"\nA class of {args.class_size} opens /labs/beans at once: the page and every "
               "file a browser fetched for it (one worker)")  # fmt: skip
         for server in servers:
