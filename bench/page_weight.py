@@ -48,7 +48,7 @@ import httpx
 from playwright.sync_api import Browser, sync_playwright
 
 from bench.stream import free_port
-from bench.workers import MANY_CLIENTS, revision, tree_cpu
+from bench.workers import MANY_CLIENTS, proc_name, revision, tree_cpu
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_DIST = ROOT / "tools" / "plotly" / "node_modules" / "plotly.js" / "dist" / "plotly.min.js"
@@ -84,13 +84,14 @@ WATCH = """(() => {
 @dataclass
 class Load:
     """One cold load: ms to the first chart and to the first data, bytes over HTTP and WS,
-    and the main thread's busy time until the first chart (less skewed by other load)."""
+    the main thread's task time and the CPU time of all of Chromium until the first chart."""
 
     chart_ms: float
     data_ms: float
     http_bytes: int
     ws_bytes: int
-    busy_ms: float  # the page's main-thread task time until the first chart
+    busy_ms: float  # main-thread task time until the first chart (wall time: load inflates it)
+    cpu_ms: float  # CPU time of every Chromium process until the first chart (load does not)
     urls: list[str] = field(default_factory=list)
 
 
@@ -159,6 +160,17 @@ def serve(name: str, source: Path, python_path: list[Path]) -> Iterator[Server]:
             process.wait()
 
 
+def chromium_cpu() -> dict[int, float]:
+    """CPU seconds so far of each Chromium process this bench started (browser, renderers,
+    GPU, network): a load's CPU cost, read whatever else runs on the machine."""
+    return {p: cpu for p, cpu in tree_cpu(os.getpid()).items() if "chrom" in proc_name(p)}
+
+
+def cpu_since(start: dict[int, float]) -> float:
+    """CPU seconds Chromium used since ``start`` (a process that exited meanwhile: ignored)."""
+    return sum(cpu - start.get(p, 0.0) for p, cpu in chromium_cpu().items())
+
+
 def cold_load(browser: Browser, url: str, accept: str | None = None) -> Load:
     """One load in a fresh context (empty cache), with the page's CSP in force; ``accept``
     replaces Chromium's Accept-Encoding (plain HTTP to a LAN address gets no brotli)."""
@@ -188,10 +200,11 @@ def cold_load(browser: Browser, url: str, accept: str | None = None) -> Load:
         cdp.on("Network.loadingFinished", finished)
         cdp.on("Network.requestWillBeSent", sent)
         cdp.on("Network.webSocketFrameReceived", frame)
+        cpu_start = chromium_cpu()
         page.goto(url, wait_until="commit")
         deadline = time.monotonic() + LOAD_TIMEOUT_S
         first: dict[str, float] = {}
-        busy = 0.0
+        busy = cpu = 0.0
         while not {"chart", "data"} <= first.keys():
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{url}: no chart with data after {LOAD_TIMEOUT_S} s")
@@ -200,9 +213,10 @@ def cold_load(browser: Browser, url: str, accept: str | None = None) -> Load:
             if "chart" in first and not busy:  # the main thread's work so far, whatever the load
                 metrics = cdp.send("Performance.getMetrics")["metrics"]
                 busy = 1000 * next(m["value"] for m in metrics if m["name"] == "TaskDuration")
+                cpu = 1000 * cpu_since(cpu_start)
         page.wait_for_load_state("load")
         page.wait_for_timeout(200)  # the last responses' loadingFinished events
-        return Load(first["chart"], first["data"], sum(sizes.values()), ws[0], busy,
+        return Load(first["chart"], first["data"], sum(sizes.values()), ws[0], busy, cpu,
                     [urls[r] for r in urls])  # fmt: skip
     finally:
         context.close()
@@ -248,9 +262,10 @@ def kb(n: float) -> str:
 def report(loads: Loads, names: list[str], runs: int, gzip_only: dict[str, int]) -> None:
     print(f"\nCold loads, median of {runs}: HTTP bytes as transferred (brotli: Chromium asks it of "
           "localhost); ms from navigation start to the first chart (each run) and to the first "
-          "frame drawn; the main thread's busy ms until the first chart")  # fmt: skip
+          "frame drawn; until the first chart, the main thread's task ms and all of Chromium's "
+          "CPU ms")  # fmt: skip
     print(f"{'lab':<8} {'server':<7} {'bytes':>9} {'first chart':>12}  {'runs':<30}"
-          f"{'1st frame':>10} {'busy':>7}")  # fmt: skip
+          f"{'1st frame':>10} {'tasks':>8} {'CPU':>8}")  # fmt: skip
     for lab in LABS:
         for name in names:
             got = loads[(lab, name)]
@@ -258,7 +273,8 @@ def report(loads: Loads, names: list[str], runs: int, gzip_only: dict[str, int])
             print(f"{lab:<8} {name:<7} {kb(statistics.median(r.http_bytes for r in got)):>9} "
                   f"{statistics.median(r.chart_ms for r in got):>9.0f} ms  {each:<30}"
                   f"{statistics.median(r.data_ms for r in got):>7.0f} ms"
-                  f"{statistics.median(r.busy_ms for r in got):>5.0f} ms")  # fmt: skip
+                  f"{statistics.median(r.busy_ms for r in got):>6.0f} ms"
+                  f"{statistics.median(r.cpu_ms for r in got):>6.0f} ms")  # fmt: skip
     print("after, gzip only (plain HTTP to a LAN address: no brotli): "
           + ", ".join(f"{lab} {kb(n)}" for lab, n in gzip_only.items()))  # fmt: skip
 
