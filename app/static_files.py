@@ -1,12 +1,11 @@
 """Static files: compressed once per process, content-hashed URLs, served by ServeStatic.
 
 At the first ``create_app()`` of a process, the package's ``static/`` is copied to a
-temporary folder, each file gets a ``.br`` and a ``.gz`` twin there (the vendored Plotly
-bundle brings its ``.br``, made when it was built: brotli's best level takes seconds on it), and
-each file a hashed URL, ``/static/css/site.<hash>.css``. Pages name files through
-``url(path)``; a hashed URL never changes content, so it is cached for a year
-(``immutable``). The plain URL still works, revalidated by ETag: the lab modules import
-each other by relative plain URLs.
+temporary folder and each file gets a ``.br`` and a ``.gz`` twin there (the vendored Plotly
+builds bring theirs, made by tools/plotly: the best levels take seconds on them), and a
+hashed URL, ``/static/css/site.<hash>.css``. Pages name files through ``url(path)``; a
+hashed URL never changes content, so it is cached for good (``immutable``). The plain URL
+still works, revalidated by ETag: the lab modules import each other by relative plain URLs.
 """
 
 from __future__ import annotations
@@ -58,7 +57,7 @@ def prepared() -> Prepared:
         data = file.read_bytes()
         hashes[file.relative_to(root).as_posix()] = hashlib.sha256(data).hexdigest()[:12]
         made = all(file.with_name(file.name + twin).exists() for twin in (".br", ".gz"))
-        if compressor.should_compress(file.name) and not made:  # Plotly's came with it
+        if compressor.should_compress(file.name) and not made:  # Plotly's come with it
             compressor.compress(file)
     return Prepared(root, hashes)
 

@@ -67,6 +67,7 @@ export function startLab(view) {
   });
   orderGroups();
   applyHide($("controls"), controls, hidden);
+  controls.set(state.params); // the defaults until hello: no empty boxes while Plotly loads
   $("controls").addEventListener("submit", (ev) => ev.preventDefault()); // Enter in a box
   const handlers = session.handlers;
   handlers.hello = (msg) => {
