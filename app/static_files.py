@@ -1,9 +1,9 @@
-"""Static files: compressed once per process, content-hashed URLs, served by ServeStatic.
+"""Static files: compressed once, content-hashed URLs, served by ServeStatic.
 
-At the first ``create_app()`` of a process, the package's ``static/`` is copied to a
-temporary folder and each file gets a ``.br`` and a ``.gz`` twin there (the vendored Plotly
-builds bring theirs, made by tools/plotly: the best levels take seconds on them), and a
-hashed URL, ``/static/css/site.<hash>.css``. Pages name files through ``url(path)``; a
+Once per content version, the package's ``static/`` is copied to the temp folder and each
+file gets a ``.br`` and a ``.gz`` twin there (the vendored Plotly builds bring theirs, made
+by tools/plotly: the best levels take seconds on them); every file gets a hashed URL,
+``/static/css/site.<hash>.css``. Pages name files through ``url(path)``; a
 hashed URL never changes content, so it is cached for good (``immutable``). The plain URL
 still works, revalidated by ETag: the lab modules import each other by relative plain URLs.
 """
@@ -13,7 +13,9 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -45,21 +47,65 @@ class Prepared:
 
 @cache
 def prepared() -> Prepared:
-    """Copy and compress ``static/`` once per process; removed when the process exits."""
-    root = Path(tempfile.mkdtemp(prefix="descent-static-"))
-    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    """``static/``'s hashes, and a folder with its files and their compressed twins."""
+    hashes = {
+        file.relative_to(STATIC).as_posix(): hashlib.sha256(file.read_bytes()).hexdigest()[:12]
+        for file in sorted(STATIC.rglob("*"))
+        if file.is_file() and file.suffix not in TWINS
+    }
+    version = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()[:16]
+    return Prepared(compressed_copy(version), hashes)
+
+
+def compressed_copy(version: str) -> Path:
+    """The compressed copy of this ``static/`` (one per content ``version``), made once.
+
+    It is kept in the temp folder for every later process and start (the image builds it
+    when it checks the app starts): built aside, then renamed into place, so a process sees
+    it whole or not at all. One that another user could have written is not trusted: this
+    process then makes a private copy, removed when it exits.
+    """
+    base = Path(tempfile.gettempdir())
+    shared = base / f"descent-static-{version}"
+    if trusted(shared):
+        return shared
+    build = Path(tempfile.mkdtemp(prefix="descent-static-build-", dir=base))
+    try:
+        fill(build)
+        build.chmod(0o755)  # mkdtemp's 0700 would hide it from other users' servers
+        build.rename(shared)
+        return shared
+    except OSError:  # another process put it there first, or it is not ours to use
+        if trusted(shared):
+            shutil.rmtree(build, ignore_errors=True)
+            return shared
+        atexit.register(shutil.rmtree, build, ignore_errors=True)
+        return build
+
+
+def trusted(folder: Path) -> bool:
+    """A real folder, ours or root's, that nobody else can write to."""
+    try:
+        info = folder.lstat()
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid in (os.getuid(), 0)
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
+
+
+def fill(root: Path) -> None:
+    """Copy ``static/`` into ``root`` and give each file its ``.br`` and ``.gz`` twins."""
     shutil.copytree(STATIC, root, dirs_exist_ok=True)
     compressor = Compressor(use_zstd=False, quiet=True)
-    hashes: dict[str, str] = {}
     for file in sorted(root.rglob("*")):
         if not file.is_file() or file.suffix in TWINS:
             continue
-        data = file.read_bytes()
-        hashes[file.relative_to(root).as_posix()] = hashlib.sha256(data).hexdigest()[:12]
         made = all(file.with_name(file.name + twin).exists() for twin in (".br", ".gz"))
         if compressor.should_compress(file.name) and not made:  # Plotly's come with it
             compressor.compress(file)
-    return Prepared(root, hashes)
 
 
 def url(path: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -223,3 +224,33 @@ def test_trace_scan_can_fail() -> None:
         "surface"
     }
     assert lab_trace_types('{ type: "log" }, { type: "line" }') == {"scatter"}
+
+
+def test_the_compressed_copy_is_made_once_and_shared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    first = static_files.compressed_copy("v1")
+    assert first == tmp_path / "descent-static-v1"
+    assert (
+        gzip.decompress((first / "css" / "site.css.gz").read_bytes())
+        == (static_files.STATIC / "css" / "site.css").read_bytes()
+    )
+    (first / "mark").write_text("kept")
+    assert static_files.compressed_copy("v1") == first  # the next process takes it as it is
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("descent-static-build-")]
+
+
+def test_a_copy_others_could_write_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    planted = tmp_path / "descent-static-v2"
+    (planted / "css").mkdir(parents=True)
+    (planted / "css" / "site.css").write_text("body { display: none }")
+    planted.chmod(0o777)
+    private = static_files.compressed_copy("v2")
+    assert private != planted and private.parent == tmp_path
+    assert (private / "css" / "site.css").read_bytes() == (
+        static_files.STATIC / "css" / "site.css"
+    ).read_bytes()
