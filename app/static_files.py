@@ -54,20 +54,21 @@ def prepared() -> Prepared:
         if file.is_file() and file.suffix not in TWINS
     }
     version = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()[:16]
-    return Prepared(compressed_copy(version), hashes)
+    return Prepared(compressed_copy(version, list(hashes)), hashes)
 
 
-def compressed_copy(version: str) -> Path:
+def compressed_copy(version: str, names: list[str]) -> Path:
     """The compressed copy of this ``static/`` (one per content ``version``), made once.
 
     It is kept in the temp folder for every later process and start (the image builds it
     when it checks the app starts): built aside, then renamed into place, so a process sees
     it whole or not at all. One that another user could have written is not trusted: this
-    process then makes a private copy, removed when it exits.
+    process then makes a private copy, removed when it exits; so it does when a file is
+    missing (a temp cleaner took it).
     """
     base = Path(tempfile.gettempdir())
     shared = base / f"descent-static-{version}"
-    if trusted(shared):
+    if usable(shared, names):
         return shared
     build = Path(tempfile.mkdtemp(prefix="descent-static-build-", dir=base))
     try:
@@ -76,15 +77,15 @@ def compressed_copy(version: str) -> Path:
         build.rename(shared)
         return shared
     except OSError:  # another process put it there first, or it is not ours to use
-        if trusted(shared):
+        if usable(shared, names):
             shutil.rmtree(build, ignore_errors=True)
             return shared
         atexit.register(shutil.rmtree, build, ignore_errors=True)
         return build
 
 
-def trusted(folder: Path) -> bool:
-    """A real folder, ours or root's, that nobody else can write to."""
+def usable(folder: Path, names: list[str]) -> bool:
+    """A real folder, ours or root's, that nobody else can write to, with every file."""
     try:
         info = folder.lstat()
     except OSError:
@@ -93,6 +94,7 @@ def trusted(folder: Path) -> bool:
         stat.S_ISDIR(info.st_mode)
         and info.st_uid in (os.getuid(), 0)
         and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        and all((folder / name).is_file() for name in names)
     )
 
 

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = json.loads((ROOT / "tools" / "plotly" / "traces.json").read_text())
 VENDOR = static_files.STATIC / "vendor"
 BUNDLES = static_files.plotly_bundles()
+NAMES = list(static_files.prepared().hashes)
 LABS = ("beans", "circles", "digits", "neuron")
 # Every trace type plotly.js 4 has: a lab that names one outside traces.json fails below.
 PLOTLY_TRACES = frozenset(
@@ -230,15 +231,17 @@ def test_the_compressed_copy_is_made_once_and_shared(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    first = static_files.compressed_copy("v1")
+    first = static_files.compressed_copy("v1", NAMES)
     assert first == tmp_path / "descent-static-v1"
     assert (
         gzip.decompress((first / "css" / "site.css.gz").read_bytes())
         == (static_files.STATIC / "css" / "site.css").read_bytes()
     )
     (first / "mark").write_text("kept")
-    assert static_files.compressed_copy("v1") == first  # the next process takes it as it is
+    assert static_files.compressed_copy("v1", NAMES) == first  # the next process takes it as it is
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("descent-static-build-")]
+    (first / "css" / "site.css").unlink()  # a temp cleaner took a file: not used any more
+    assert static_files.compressed_copy("v1", NAMES) != first
 
 
 def test_a_copy_others_could_write_is_not_used(
@@ -249,7 +252,7 @@ def test_a_copy_others_could_write_is_not_used(
     (planted / "css").mkdir(parents=True)
     (planted / "css" / "site.css").write_text("body { display: none }")
     planted.chmod(0o777)
-    private = static_files.compressed_copy("v2")
+    private = static_files.compressed_copy("v2", NAMES)
     assert private != planted and private.parent == tmp_path
     assert (private / "css" / "site.css").read_bytes() == (
         static_files.STATIC / "css" / "site.css"
