@@ -39,7 +39,8 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 # the server only reads it.
 COPY app ./app
 COPY engine ./engine
-# Fail the build if the app cannot start; compile once, since the user cannot write here.
+# Fail the build if the app cannot start (which also makes, in /tmp, the compressed copy of the
+# static files that every start reuses); compile once, since the user cannot write here.
 RUN python -c "from app.main import create_app; create_app()" \
     && python -m compileall -q app engine
 

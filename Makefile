@@ -10,7 +10,7 @@ export CHROMIUM
 export OPENBLAS_NUM_THREADS = 1
 export OMP_NUM_THREADS = 1
 
-.PHONY: run test lint typecheck pytest bench clean check-browser check-redis
+.PHONY: run test lint typecheck pytest bench clean check-browser check-redis wheel plotly
 
 $(VENV)/.run-deps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,14 @@ bench: $(VENV)/.run-deps
 	$(PY) -m bench.circles
 	$(PY) -m bench.digits
 	$(PY) -m bench.classroom
+
+# The wheel CI builds, installed in a fresh venv and smoke-tested from outside the repository.
+wheel: $(VENV)/.test-deps
+	bash .ci/wheel
+
+# Rebuild the vendored Plotly bundle (app/static/vendor) from tools/plotly's lockfile: needs npm.
+plotly:
+	tools/plotly/build.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts

@@ -1,8 +1,9 @@
 """Smoke-test a running Descent Playground: ``python .ci/smoke.py http://127.0.0.1:8000``.
 
-Checks what a teacher's class needs from a fresh container: the health check, a lab page
-that loads nothing from the network, the vendored Plotly, a beans session that trains over
-the WebSocket, and a classroom room: a presenter and followers on new connections, which may
+Checks what a teacher's class needs from a fresh container or wheel: the health check, the
+index and every lab page, loading nothing from the network, the vendored Plotly and the other
+static files (hashed, cached for good, precompressed), a beans session that trains over the
+WebSocket, and a classroom room: a presenter and followers on new connections, which may
 land on different worker processes (rooms then go through Redis). Exits non-zero with a clear
 message on the first failure.
 """
@@ -41,6 +42,14 @@ def get(base: str, path: str) -> tuple[int, str, bytes]:
         return reply.status, reply.headers.get("Content-Type", ""), reply.read()
 
 
+def head(base: str, path: str, **headers: str) -> dict[str, str]:
+    """The response headers of GET ``base + path`` (lower-case names)."""
+    request = urllib.request.Request(base + path, headers=headers)
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as reply:
+        reply.read()
+        return {k.lower(): v for k, v in reply.headers.items()}
+
+
 def check_healthz(base: str) -> None:
     """/healthz answers {"status": "ok"}."""
     status, _, body = get(base, "/healthz")
@@ -48,29 +57,47 @@ def check_healthz(base: str) -> None:
     check(json.loads(body).get("status") == "ok", f"/healthz: unexpected body {body[:200]!r}")
 
 
-def check_lab_page(base: str) -> None:
-    """/labs/beans is the beans page: its boot JSON names the lab, Plotly comes from us."""
-    status, kind, body = get(base, "/labs/beans")
-    page = body.decode()
-    check(status == 200 and kind.startswith("text/html"), f"/labs/beans: {status} {kind}")
+def check_pages(base: str) -> None:
+    """The index links every lab; each lab page renders with its own script and no remote URL."""
+    status, kind, body = get(base, "/")
+    check(status == 200 and kind.startswith("text/html"), f"/: {status} {kind}")
+    labs = sorted(set(re.findall(r'href="/labs/(\w+)', body.decode())))
+    check({"beans", "circles", "digits", "neuron"} <= set(labs), f"/: links only {labs}")
+    for lab in labs:
+        status, kind, body = get(base, f"/labs/{lab}")
+        page = body.decode()
+        check(status == 200 and kind.startswith("text/html"), f"/labs/{lab}: {status} {kind}")
+        check(f"/static/js/labs/{lab}." in page, f"/labs/{lab}: no {lab} script tag")
+        remote = re.findall(r'(?:src|href)="((?:https?:)?//[^"]+)"', page)
+        check(not remote, f"/labs/{lab}: loads from the network: {remote}")
+    check_boot(base)
+
+
+def check_boot(base: str) -> None:
+    """/labs/beans carries its boot JSON: the lab and its schema."""
+    page = get(base, "/labs/beans")[2].decode()
     boot = re.search(r'<script type="application/json" id="boot">(.*?)</script>', page, re.S)
     check(boot is not None, "/labs/beans: no boot JSON in the page")
     assert boot is not None
     data = json.loads(boot.group(1))
     check(data.get("lab") == "beans", f"/labs/beans: boot JSON names lab {data.get('lab')!r}")
     check("lr" in data.get("schema", {}).get("properties", {}), "/labs/beans: no lr in schema")
-    check('src="/static/js/labs/beans.js"' in page, "/labs/beans: no beans script tag")
-    check('<script src="/vendor/plotly.min.js">' in page, "/labs/beans: no local Plotly tag")
-    remote = re.findall(r'(?:src|href)="((?:https?:)?//[^"]+)"', page)
-    check(not remote, f"/labs/beans: loads from the network: {remote}")
 
 
-def check_plotly(base: str) -> None:
-    """The vendored plotly.min.js is served, so pages work offline."""
-    status, kind, body = get(base, "/vendor/plotly.min.js")
-    check(status == 200 and "javascript" in kind, f"/vendor/plotly.min.js: {status} {kind}")
-    check(len(body) > 1_000_000, f"/vendor/plotly.min.js: only {len(body)} bytes")
-    check(b"plotly" in body[:2000].lower(), "/vendor/plotly.min.js: does not look like Plotly")
+def check_static(base: str) -> None:
+    """The vendored Plotly and the CSS: hashed URLs, cached for good, sent precompressed."""
+    page = get(base, "/labs/beans")[2].decode()
+    plotly = re.search(r'<script id="plotly-js" defer src="(/static/vendor/plotly-[^"]+)"', page)
+    css = re.search(r'href="(/static/css/site\.\w+\.css)"', page)
+    check(plotly is not None and css is not None, "/labs/beans: no hashed Plotly or CSS URL")
+    assert plotly is not None and css is not None
+    status, kind, body = get(base, plotly.group(1))
+    check(status == 200 and "javascript" in kind, f"{plotly.group(1)}: {status} {kind}")
+    check(b"plotly.js v" in body[:300] and len(body) > 500_000, f"{plotly.group(1)}: not Plotly")
+    for url in (plotly.group(1), css.group(1)):
+        headers = head(base, url, **{"Accept-Encoding": "gzip"})
+        check("immutable" in headers.get("cache-control", ""), f"{url}: {headers}")
+        check(headers.get("content-encoding") == "gzip" and "etag" in headers, f"{url}: {headers}")
 
 
 def check_beans_socket(base: str) -> None:
@@ -152,7 +179,7 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     base = argv[1].rstrip("/")
-    checks = [check_healthz, check_lab_page, check_plotly, check_beans_socket, check_room]
+    checks = [check_healthz, check_pages, check_static, check_beans_socket, check_room]
     for run in checks:
         try:
             run(base)

@@ -1,5 +1,7 @@
 """Command line: ``python -m app --host 127.0.0.1 --port 8000 [--workers 1]``.
 
+An installed wheel has the same as a console script: ``descent-playground --port 8000``.
+
 Settings come from ``DESCENT_*`` variables (``app/settings.py``); a bad one stops
 the server before it listens, with one line per problem and exit status 2.
 """
@@ -12,6 +14,7 @@ import dataclasses
 import logging
 import os
 import sys
+from pathlib import Path
 
 # One BLAS thread per training thread: the engine's matrices are small, and
 # OpenBLAS's own threads oversubscribe 2 cores (a 1.2 ms boundary became 14 ms).
@@ -37,9 +40,15 @@ NO_REDIS = (
 )
 
 
+def program() -> str:
+    """How the server was started: the console script or ``python -m app``."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return "descent-playground" if name.startswith("descent-playground") else "python -m app"
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Read the command line; ``PORT`` in the environment sets the default port."""
-    parser = argparse.ArgumentParser(prog="python -m app", description="Serve Descent Playground.")
+    parser = argparse.ArgumentParser(prog=program(), description="Serve Descent Playground.")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument(
         "--port",
@@ -70,7 +79,7 @@ def read_settings() -> Settings:
         settings = Settings.from_env()
         check_limits(settings.limits, registry())
     except SettingsError as exc:
-        print(f"python -m app: cannot start, bad settings:\n{exc}", file=sys.stderr)
+        print(f"{program()}: cannot start, bad settings:\n{exc}", file=sys.stderr)
         sys.exit(2)
     return settings
 

@@ -5,18 +5,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, WebSocket
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import FileResponse
-from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 
-from app import pages, qr
+from app import pages, qr, static_files
 from app.bus import make_bus
 from app.hosts import AllowedHosts, origin_allowed
 from app.limits import JoinRate, SessionsPerClient
@@ -27,13 +23,6 @@ from app.session import Session
 from app.settings import Settings, check_limits
 from engine.labs import registry
 
-# plotly.js as shipped inside the installed `plotly` package (found without importing it).
-_PLOTLY = importlib.util.find_spec("plotly")
-PLOTLY_JS = (
-    Path(_PLOTLY.origin if _PLOTLY and _PLOTLY.origin else ".").parent
-    / "package_data"
-    / "plotly.min.js"
-)
 NO_SUCH_LAB = 4404
 
 
@@ -66,12 +55,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.joins = joins
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # pages and JSON, per request
+    # static files come precompressed: served outside GZip, inside the host and header checks
+    app.add_middleware(static_files.serve)
     app.add_middleware(AllowedHosts, hosts=settings.allowed_hosts)  # against DNS rebinding
     app.add_middleware(
         pages.SecurityHeaders, policy=pages.content_security_policy(settings.frame_ancestors)
     )
-    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     app.include_router(qr.router)
 
     def spec_or_404(lab: str) -> LabSpec:
@@ -82,15 +72,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
         return {"status": "ok", "sessions": live["sessions"]}
-
-    @app.get("/vendor/plotly.min.js")
-    def plotly_js() -> FileResponse:
-        # Served from the installed plotly package: the page works with no network.
-        return FileResponse(
-            PLOTLY_JS,
-            media_type="text/javascript",
-            headers={"Cache-Control": "public, max-age=86400"},
-        )
 
     @app.get("/api/labs")
     def api_labs() -> list[dict[str, Any]]:

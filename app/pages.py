@@ -19,9 +19,11 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import static_files
+
 # static/ and templates/ are package data of `app`, so an installed wheel finds them too.
 PACKAGE = Path(__file__).resolve().parent
-STATIC = PACKAGE / "static"
+STATIC = static_files.STATIC
 LANGS = ("en", "zh")
 MAX_HIDDEN = 64  # more names than any lab has controls
 
@@ -30,6 +32,8 @@ templates = Jinja2Templates(
 )
 # keep params in dataclass order: the controls follow it
 templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}
+# every static URL in a page is hashed: static('css/site.css'), plotly_url(lab)
+templates.env.globals.update(static=static_files.url, plotly_url=static_files.plotly_url)
 
 
 @cache

@@ -19,9 +19,32 @@ const TEXT = { png: "Download as PNG", camera: "Reset the view" };
 const IS_3D = new Set(["surface", "scatter3d", "mesh3d"]);
 const DEFAULT_CAMERA = { eye: { x: 1.25, y: 1.25, z: 1.25 }, center: { x: 0, y: 0, z: 0 }, up: { x: 0, y: 0, z: 1 } };
 
+/**
+ * Resolves once the deferred Plotly script (#plotly-js) has run, so a page can open its
+ * socket while Plotly downloads and parses; rejects when it cannot load.
+ */
+export function plotlyReady() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  const script = document.getElementById("plotly-js");
+  return new Promise((resolve, reject) => {
+    if (!script) reject(new Error("no Plotly script on the page"));
+    script?.addEventListener("load", () => resolve(window.Plotly));
+    script?.addEventListener("error", () => reject(new Error(`cannot load ${script.src}`)));
+  });
+}
+
+/** Plotly's own words (zoom hints, snapshot notes) in the page's language: "zh-CN" or "en". */
+export function plotLocale() {
+  return document.documentElement.lang === "zh-CN" ? "zh-CN" : "en";
+}
+
 /** UI text of the charts' own buttons ({png, camera}); relabels the charts already drawn. */
 export function setChartText(text) {
   Object.assign(TEXT, text);
+  // charts drawn before a language switch: their next hint speaks the new language
+  document.querySelectorAll(".js-plotly-plot").forEach((gd) => {
+    if (gd._context) gd._context.locale = plotLocale();
+  });
   for (const [attr, title] of Object.entries(TEXT)) {
     document.querySelectorAll(`.js-plotly-plot .modebar-btn[data-attr='${attr}']`).forEach((b) => {
       b.setAttribute("data-title", title);
@@ -78,7 +101,8 @@ export class Chart {
   constructor(el, traces, layout, config = {}) {
     this.el = el;
     this.pending = new Map();
-    this.ready = Plotly.newPlot(el, traces, layout, { ...CONFIG, ...modeBar(el, traces, layout), ...config });
+    this.ready = Plotly.newPlot(el, traces, layout,
+      { ...CONFIG, locale: plotLocale(), ...modeBar(el, traces, layout), ...config });
   }
 
   /** Stage new values for trace `index`: raw values, e.g. {x: [..], "marker.color": c}. */

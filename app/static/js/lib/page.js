@@ -12,7 +12,7 @@
 
 import { createI18n, translate } from "./i18n.js";
 import { buildControls } from "./controls.js";
-import { setChartText } from "./charts.js";
+import { plotlyReady, setChartText } from "./charts.js";
 import { setupClassroom } from "./classroom.js";
 import { applyHide, hiddenParams, setupEmbed, tidyShare } from "./embed.js";
 import { LabSession } from "./session.js";
@@ -246,7 +246,7 @@ export function startLab(view) {
   i18n.onChange(() => {
     classroom.relabel();
     chartText();
-    view.relabel?.();
+    if (state.mounted) view.relabel?.();
     markDirty();
   });
   setupEmbed({ i18n, toast, query: pageQuery, hidden, hide,
@@ -254,12 +254,22 @@ export function startLab(view) {
   tidyShare();
 
   chartText();
-  view.mount?.({ i18n, send: sendUnlocked, params: () => state.params, state, toast, writeUrl,
-    markDirty });
   translate(document, i18n);
+  // the socket opens now, while Plotly downloads and parses; its messages wait for the charts
+  session.ready = plotlyReady().then(() => {
+    view.mount?.({ i18n, send: sendUnlocked, params: () => state.params, state, toast, writeUrl,
+      markDirty });
+    state.mounted = true;
+    translate(document, i18n); // what the view added
+  }, (error) => {
+    session.close(); // no charts to train for: say why, once
+    document.body.classList.add("no-charts");
+    toast(`${i18n.t("error.prefix")} ${error.message}`);
+    return new Promise(() => {});
+  });
   session.connect();
   const loop = () => {
-    if (state.dirty) {
+    if (state.dirty && state.mounted) {
       state.dirty = false;
       view.draw?.();
     }

@@ -18,6 +18,7 @@ export class LabSession {
     this.flow = false; // the server takes acks
     this.unacked = 0; // frames drawn and not yet acknowledged
     this.acking = false; // an ack is scheduled
+    this.ready = Promise.resolve(); // messages wait for it (the page's charts), in order
   }
 
   connect() {
@@ -32,12 +33,12 @@ export class LabSession {
       this.acking = false;
       this.handlers.status?.("open");
     };
-    ws.onmessage = (ev) => {
+    ws.onmessage = (ev) => this.ready.then(() => {
       const msg = JSON.parse(ev.data);
       if (msg.type === "hello") this.flow = Boolean(msg.flow?.ack);
       (this.handlers[msg.type] ?? this.handlers.other)?.(msg);
       if (msg.type === "frame" && this.flow) this.ackAfterPaint(ws);
-    };
+    });
     ws.onclose = (ev) => {
       this.handlers.status?.("closed", ev);
       if (this.closedByUs || ev.code === 4404 || ev.code === 1008) return;

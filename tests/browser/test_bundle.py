@@ -1,0 +1,100 @@
+"""The small Plotly bundle in Chromium: every chart's trace type is in it, Plotly speaks Chinese
+on zh pages, and the page paints and connects before Plotly arrives."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, expect
+
+from tests.browser.conftest import learner, shot
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = json.loads((ROOT / "tools" / "plotly" / "traces.json").read_text())
+LABS = ("beans", "circles", "digits", "neuron")
+BUNDLE = "**/static/vendor/plotly-*.js"
+
+# trace types drawn on the page and trace types the loaded Plotly knows
+TYPES = """() => ({
+  used: [...document.querySelectorAll('.js-plotly-plot')].flatMap(
+    (gd) => gd.data.map((t) => t.type ?? 'scatter')),
+  known: Object.keys(Plotly.PlotSchema.get().traces),
+  charts: document.querySelectorAll('.js-plotly-plot').length,
+})"""
+
+
+def drawn(page: Page) -> None:
+    """Every chart mounted and a first frame in: the loading pill is gone."""
+    expect(page.locator("#loading")).to_be_hidden(timeout=30_000)
+    page.wait_for_function("Number(document.getElementById('stat-step').textContent) >= 0")
+    page.wait_for_function("window.descent.state.mounted === true")
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_every_chart_type_is_in_the_bundle(page: Page, server: str, lab: str) -> None:
+    page.goto(f"{server}/labs/{lab}?lang=zh")
+    drawn(page)
+    page.keyboard.press("s")  # a frame: charts that fill lazily get their traces
+    page.wait_for_function("Number(document.getElementById('stat-step').textContent) >= 1")
+    found = page.evaluate(TYPES)
+    assert found["charts"] >= 3, found
+    assert set(found["used"]) <= set(found["known"]), f"{lab}: {found}"
+    bundle = BUILD["bundles"][BUILD["labs"].get(lab, BUILD["default"])]
+    assert set(found["known"]) == set(bundle)  # the bundle holds what the build lists
+
+
+def test_plotly_speaks_chinese_on_zh_pages(page: Page, server: str) -> None:
+    page.goto(f"{server}/labs/beans?lang=zh")
+    drawn(page)
+    page.keyboard.press("Space")  # points on the loss curve
+    page.wait_for_function("Number(document.getElementById('stat-step').textContent) > 20")
+    box = page.locator("#chart-loss .nsewdrag").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7, steps=8)
+    page.mouse.up()
+    # Plotly's own hint after a zoom, from its zh-CN dictionary
+    expect(page.locator(".notifier-note")).to_contain_text("双击返回缩小显示")
+    shot(page, "bundle-zh-zoom-hint")
+    page.locator("#lang-toggle").click()  # in place: the next hint is English
+    assert page.evaluate("document.getElementById('chart-loss')._context.locale") == "en"
+
+
+@pytest.fixture
+def held(page: Page) -> Iterator[list[Route]]:
+    """Plotly's request, held until the test lets it go (a slow network)."""
+    routes: list[Route] = []
+    page.route(BUNDLE, lambda route: routes.append(route))
+    yield routes
+
+
+@pytest.mark.parametrize(("lang", "text"), [("en", "Loading the charts…"), ("zh", "正在加载图表…")])
+def test_page_paints_and_connects_before_plotly_arrives(
+    page: Page, server: str, held: list[Route], lang: str, text: str
+) -> None:
+    # not "domcontentloaded": that waits for the deferred Plotly
+    page.goto(f"{server}/labs/circles?lang={lang}", wait_until="commit")
+    expect(page.locator("#loading")).to_have_text(text)
+    expect(page.locator("#loading")).to_be_visible()
+    expect(page.locator("#controls fieldset").first).to_be_visible()  # the controls are there
+    expect(page.locator("#conn")).to_have_attribute("data-state", "open")  # socket in parallel
+    assert page.evaluate("typeof window.Plotly") == "undefined" and len(held) == 1
+    shot(page, f"bundle-loading-{lang}")
+    held[0].continue_()
+    drawn(page)
+    expect(page.locator("#chart-loss .main-svg").first).to_be_visible()
+
+
+def test_a_bundle_that_cannot_load_says_so(browser: Browser, server: str) -> None:
+    with learner(browser) as page:
+        page.route(BUNDLE, lambda route: route.abort())
+        page.goto(f"{server}/labs/beans?lang=en")
+        expect(page.locator("#toast")).to_contain_text("cannot load")
+        expect(page.locator("#loading")).to_be_hidden()
+        expect(page.locator("#conn")).to_have_attribute("data-state", "closed")
