@@ -1,0 +1,90 @@
+"""The class across hosts: two servers sharing one real Redis (Debian's redis-server).
+
+The teacher presents on one server; students join on both. Their tiles, the
+teacher's actions and a spotlight all cross from one process to the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import websockets
+
+from tests.app.test_rooms_redis import Socket, present, redis_url, step, two_hosts, until
+from tests.live import Server
+
+__all__ = ["redis_url", "two_hosts"]  # fixtures
+
+
+async def join(url: str, code: str, name: str) -> Socket:
+    ws = await websockets.connect(f"{url}/ws/circles?follow={code}&name={name}")
+    hello = json.loads(await ws.recv())
+    assert hello["member"]["state"] == "watching"
+    await until(ws, "frame")
+    await ws.send(json.dumps({"op": "fork", "id": "f"}))
+    await until(ws, "frame", "f")
+    assert (await until(ws, "class_event"))["event"] == "joined"
+    return ws
+
+
+async def tiles_until(ws: Socket, ok: Any) -> dict[str, dict[str, Any]]:
+    tiles: dict[str, dict[str, Any]] = {}
+    async with asyncio.timeout(20):
+        while not ok(tiles):
+            msg = await until(ws, "class")
+            for tile in msg["tiles"]:
+                old = tiles.get(tile["name"]["en"], {})
+                tiles[tile["name"]["en"]] = {**old, **tile}
+            for gone in msg["gone"]:
+                tiles = {n: t for n, t in tiles.items() if t["id"] != gone}
+    return tiles
+
+
+def test_a_class_spread_over_two_hosts(two_hosts: tuple[Server, Server]) -> None:
+    a, b = two_hosts
+
+    async def lesson() -> None:
+        async with websockets.connect(f"{a.url}/ws/circles") as teacher:
+            code = await present(teacher)
+            here = await join(a.url, code, "Ada")
+            there = await join(b.url, code.lower(), "Bo")
+            await there.send(json.dumps({"op": "configure", "params": {"activation": "sigmoid"}}))
+            await step(there, 5, "s")
+            await teacher.send(json.dumps({"op": "class", "do": "view", "open": True}))
+            tiles = await tiles_until(teacher, lambda t: t.get("Bo", {}).get("step") == 5
+                                      and "Ada" in t)  # fmt: skip
+            bo = tiles["Bo"]
+            assert bo["params"]["activation"] == "sigmoid" and bo["acc"] is not None
+            assert bo["pic"]["z"]["shape"] == [12, 12]  # the boundary, coarsened
+            # the teacher's actions reach both hosts
+            for ws in (here, there):
+                await ws.send(json.dumps({"op": "play"}))
+            await teacher.send(json.dumps({"op": "class", "do": "pause"}))
+            for ws in (here, there):
+                assert (await until(ws, "class_event"))["event"] == "paused"
+                assert (await until(ws, "state"))["running"] is False
+            await teacher.send(json.dumps({"op": "class", "do": "push", "preset": "too_high"}))
+            for ws in (here, there):
+                config = await until(ws, "config")
+                assert config["params"]["lr"] == 3.0 and config["params"]["optimizer"] == "sgd"
+            # a spotlight on Bo's run (host b) reaches a follower on host a
+            async with websockets.connect(f"{a.url}/ws/circles?follow={code}") as watcher:
+                await until(watcher, "frame")
+                await teacher.send(json.dumps({"op": "class", "do": "spotlight",
+                                               "student": bo["id"]}))  # fmt: skip
+                spot = await until(watcher, "spotlight")
+                assert spot["name"]["en"] == "Bo"
+                config = await until(watcher, "config")
+                assert config["params"]["lr"] == 3.0  # Bo's run (pushed), on host a's screen
+                seen = await step(there, 2, "t")
+                async with asyncio.timeout(10):
+                    while (await until(watcher, "frame"))["step"] != seen["step"]:
+                        pass
+            # Bo leaves: his tile goes
+            await there.close()
+            await tiles_until(teacher, lambda t: set(t) == {"Ada"})
+            await here.close()
+
+    asyncio.run(lesson())
