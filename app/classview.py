@@ -194,8 +194,8 @@ class ClassView:
             await self.bus.delete(f"room:{self.code}:kept")
         self._to_room([self._spot_message(sid)], self.spot_kept)
         await self.bus.subscribe(channel, self._relayed)
-        await self.command({"do": "spotlight", "id": sid, "channel": channel,
-                            "name": tile.get("name")})  # fmt: skip
+        name = None if self.anonymous else tile.get("name")
+        await self.command({"do": "spotlight", "id": sid, "channel": channel, "name": name})
         return True
 
     def _relayed(self, data: bytes) -> None:

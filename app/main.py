@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 
-from app import pages, qr
+from app import join, pages, qr
 from app.bus import make_bus
 from app.hosts import AllowedHosts, origin_allowed
 from app.limits import JoinRate, SessionsPerClient
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     app.include_router(qr.router)
+    app.include_router(join.make_router(rooms))  # /join/CODE, /api/reach
 
     def spec_or_404(lab: str) -> LabSpec:
         if lab not in specs:

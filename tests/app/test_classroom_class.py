@@ -217,3 +217,43 @@ def test_names_are_cleaned_and_generated_in_both_languages() -> None:
     assert made["en"] and made["zh"] and made["en"] != made["zh"]
     assert names.friendly(made["nick"]) == made  # the same name again after a reconnect
     assert names.display("<b>Bo</b>") == {"en": "<b>Bo</b>", "zh": "<b>Bo</b>"}  # pages escape
+
+
+def test_join_by_code_in_any_case_and_with_spaces(lesson: Any) -> None:
+    client, _teacher, code, _stack = lesson
+    typed = f" {code[:2].lower()} {code[2:]} "
+    to_code = client.get("/join", params={"code": typed, "name": "Ada"}, follow_redirects=False)
+    assert to_code.status_code == 303
+    assert to_code.headers["location"] == f"/join/{code}?name=Ada"
+    to_lab = client.get(f"/join/{code.lower()}?lang=zh", follow_redirects=False)
+    assert to_lab.headers["location"] == f"/labs/beans?follow={code}&lang=zh"
+    missing = client.get("/join/QQQQQ?lang=en")  # followed to the index page, which says so
+    assert missing.status_code == 200 and "No class QQQQQ is open" in missing.text
+    evil = client.get("/?join_missing=<script>x</script>")
+    assert "<script>x" not in evil.text and "&lt;script&gt;x" in evil.text
+    assert 'action="/join"' in client.get("/?lang=zh").text
+
+
+def test_the_reachable_address_when_the_page_is_on_loopback(client: TestClient) -> None:
+    reach = client.get("/api/reach").json()
+    assert set(reach) >= {"origin", "reason"}
+    # TestClient serves no real socket: a LAN address, if any, does not answer
+    assert reach["origin"] is None and reach["reason"] in ("no_network", "loopback_only")
+
+
+def test_every_class_string_is_in_both_catalogs() -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "app"
+    used: set[str] = set()
+    sources = [*(root / "static/js/lib").glob("*.js"), *(root / "templates").rglob("*.html")]
+    for path in sources:
+        used |= set(re.findall(r"\b((?:class|join)\.[a-z_]+)\b", path.read_text()))
+    used -= {"class.state_", "class.ev_", "class.col_", "class.sort_", "class.filter_"}
+    for lang in ("en", "zh"):
+        catalog = json.loads((root / f"static/i18n/{lang}/site.json").read_text())
+        assert not used - set(catalog), f"missing in {lang}: {sorted(used - set(catalog))}"
+        for part in ("state_running", "ev_paused", "col_acc", "sort_changed", "filter_stuck"):
+            assert f"class.{part}" in catalog
