@@ -250,7 +250,7 @@ export function setupClassView(ctx) {
   }
   function downloadCsv() {
     const { names, rows } = results(bestLoss());
-    const header = ["name", "state", "step", "loss", "accuracy", "diverged", "changes", ...names];
+    const header = ["name", "state", "step", "train_loss", "accuracy", "diverged", "changes", ...names];
     const lines = [header, ...rows.map(({ d, state, changes }) => [d.name?.[i18n.lang] ?? d.name?.en ?? "", state, d.step ?? 0,
       d.loss, d.acc, !!d.diverged, changes, ...names.map((n) => d.params?.[n])])];
     const text = lines.map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";

@@ -6,6 +6,7 @@
 
 const $ = (id) => document.getElementById(id);
 const TOAST_MS = 8000;
+const UNDO_MS = 30000; // a push can be undone for longer: the student may be looking elsewhere
 
 /** ctx: {lab, i18n, send, handlers, state, query}. */
 export function setupMembership(ctx) {
@@ -55,14 +56,16 @@ export function setupMembership(ctx) {
   }
   $("class-leave")?.addEventListener("click", () => send("class", { do: "leave" }));
 
-  function toast(text, undoable = false) {
+  let said = null; // the toast's words, said again in the other language after a switch
+  function toast(words, undoable = false) {
     const box = $("class-toast");
     if (!box) return;
-    $("class-toast-text").textContent = text;
+    said = words;
+    $("class-toast-text").textContent = words();
     $("class-toast-undo").hidden = !undoable;
     box.hidden = false;
     clearTimeout(toast.timer);
-    toast.timer = setTimeout(() => { box.hidden = true; }, TOAST_MS);
+    toast.timer = setTimeout(() => { box.hidden = true; }, undoable ? UNDO_MS : TOAST_MS);
   }
   $("class-toast-undo")?.addEventListener("click", () => {
     if (undo) send("configure", { params: undo });
@@ -79,13 +82,13 @@ export function setupMembership(ctx) {
     if (ev === "closed" || ev === "left") save(null);
     if (ev === "pushed") {
       undo = { ...state.params }; // what this page had before the teacher's params arrive
-      const what = msg.preset ? i18n.t(`preset.${msg.preset}`) : i18n.t("class.ev_pushed_mine");
-      toast(i18n.t("class.ev_pushed", { what }), true);
+      const what = () => (msg.preset ? i18n.t(`preset.${msg.preset}`) : i18n.t("class.ev_pushed_mine"));
+      toast(() => i18n.t("class.ev_pushed", { what: what() }), true);
     } else if (ev === "spotlight") {
-      toast(msg.you ? i18n.t("class.ev_spotlight_you")
-        : i18n.t("class.ev_spotlight", { name: nameOf(msg.name) || i18n.t("class.anonymous") }));
+      toast(() => (msg.you ? i18n.t("class.ev_spotlight_you")
+        : i18n.t("class.ev_spotlight", { name: nameOf(msg.name) || i18n.t("class.anonymous") })));
     } else if (["paused", "resumed", "unspotlight", "closed", "left"].includes(ev)) {
-      toast(i18n.t(`class.ev_${ev}`));
+      toast(() => i18n.t(`class.ev_${ev}`));
     }
   };
 
@@ -94,6 +97,9 @@ export function setupMembership(ctx) {
     hello(msg) {
       if (msg.read_only) watching = msg.member ?? null;
     },
-    relabel: banner,
+    relabel() {
+      banner();
+      if (said) $("class-toast-text").textContent = said();
+    },
   };
 }

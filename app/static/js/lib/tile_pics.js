@@ -54,19 +54,28 @@ export function drawCurves(canvas, named, colors = [COLORS.blue, COLORS.vermilli
 
 function planeColor(p) {
   const [a, b, t] = p < 0.5 ? [PLANE[0], PLANE[1], p * 2] : [PLANE[1], PLANE[2], p * 2 - 1];
-  return `rgb(${a.map((v, i) => Math.round(v + (b[i] - v) * t)).join(",")})`;
+  return a.map((v, i) => Math.round(v + (b[i] - v) * t));
 }
 
+const cell = document.createElement("canvas"); // the coarse grid, one pixel a cell
+
+/** The boundary's coarse grid, scaled up smoothly (as the lab's own plane is drawn). */
 function drawBoundary(canvas, pic) {
   const { g, w, h } = context(canvas);
   const z = unpack(pic.z), [n, m] = pic.z.shape ?? [12, 12];
+  cell.width = m;
+  cell.height = n;
+  const c = cell.getContext("2d"), image = c.createImageData(m, n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
-      g.fillStyle = planeColor(z[i * m + j] / 255);
-      // row 0 is the bottom of the plane
-      g.fillRect((j * w) / m, h - ((i + 1) * h) / n, w / m + 0.5, h / n + 0.5);
+      const k = ((n - 1 - i) * m + j) * 4; // row 0 is the bottom of the plane
+      image.data.set([...planeColor(z[i * m + j] / 255), 255], k);
     }
   }
+  c.putImageData(image, 0, 0);
+  g.imageSmoothingEnabled = true;
+  g.imageSmoothingQuality = "high";
+  g.drawImage(cell, 0, 0, w, h);
 }
 
 function drawBeans(canvas, pic) {
