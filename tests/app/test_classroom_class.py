@@ -257,3 +257,35 @@ def test_every_class_string_is_in_both_catalogs() -> None:
         assert not used - set(catalog), f"missing in {lang}: {sorted(used - set(catalog))}"
         for part in ("state_running", "ev_paused", "col_acc", "sort_changed", "filter_stuck"):
             assert f"class.{part}" in catalog
+
+
+@pytest.mark.parametrize(
+    ("lab", "picture"),
+    [("circles", "z"), ("digits", "confusion"), ("neuron", None), ("beans", "points")],
+)
+def test_each_lab_sends_its_own_small_picture(
+    client: TestClient, lab: str, picture: str | None
+) -> None:
+    with ExitStack() as stack:
+        teacher = stack.enter_context(client.websocket_connect(f"/ws/{lab}"))
+        recv_until(teacher, "frame")
+        code = present(teacher)
+        student = stack.enter_context(client.websocket_connect(f"/ws/{lab}?follow={code}"))
+        until_frame(student)
+        student.send_json({"op": "fork"})
+        recv_until(student, "class_event")
+        student.send_json({"op": "step", "steps": 3, "id": "s"})
+        recv_until(student, "frame")
+        teacher.send_json({"op": "class", "do": "view", "open": True})
+        tiles = class_until(teacher, lambda t: any(x.get("step") == 3 for x in t.values()))
+        teacher.send_json({"op": "class", "do": "view", "open": True, "id": "again"})
+        full = recv_until(teacher, "class")
+        assert full["id"] == "again" and full["full"] is True
+        (tile,) = full["tiles"]
+        assert tile["id"] in tiles and tile["step"] == 3
+        if picture is None:  # neuron: the tile draws its two runs' costs
+            assert set(tile["series"]) == {"loss", "quadratic", "cross_entropy"}
+        else:
+            assert picture in tile["pic"]
+        if lab == "digits":
+            assert len(tile["pic"]["confusion"]) == 10 and tile["acc"] is not None
