@@ -102,10 +102,20 @@ class Member:
         return {"room": self.code, "member": self.id, "name": self.name, "state": self.state}
 
     async def announce(self) -> None:
+        """A watcher is announced now and every few seconds (the teacher drops silent ones)."""
         await self._publish({"kind": "hello", "state": self.state})
+        self.task = asyncio.create_task(self._heartbeat())
+
+    async def _heartbeat(self) -> None:
+        while self.state == "watching":
+            await asyncio.sleep(HEARTBEAT)
+            with contextlib.suppress(BusDown):
+                await self._publish({"kind": "hello", "state": self.state})
 
     async def fork(self, summary: Summary, status: Status) -> None:
         """From now on the student trains on their own: summaries, and the teacher's commands."""
+        if self.task is not None:
+            self.task.cancel()
         self.state, self.summary, self.status = "forked", summary, status
         await self.bus.subscribe(control_channel(self.code), self._command)
         await self.send(force=True)
@@ -150,9 +160,6 @@ class Member:
         if isinstance(command, dict) and isinstance(command.get("do"), str):
             if command["do"] == "closed":
                 self.closed = True
-            if command["do"] == "refresh" and self.summary is not None:
-                self.summary.again()
-                self.params = None  # params again too
             self.on_command(command)
 
     async def leave(self) -> None:

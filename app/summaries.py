@@ -80,11 +80,6 @@ class Summary:
             self.pic_new = False
             return dict(self.latest), pic
 
-    def again(self) -> None:
-        """Send the picture with the next take (a new listener needs it)."""
-        with self.lock:
-            self.pic_new = self.pic is not None
-
     def _series(self, frame: dict[str, Any]) -> dict[str, float | None]:
         series = {"loss": _number((frame.get("loss") or {}).get("train"))}
         for name, run in (frame.get("runs") or {}).items():  # neuron: one cost per run

@@ -149,15 +149,19 @@ async def run(args: argparse.Namespace) -> None:
             columns[name] = await lesson(server, args, class_view)
     per_frame = [float(c["server CPU ms per frame"]) for c in columns.values()]
     extra = per_frame[1] / per_frame[0] - 1
-    print(f"1 teacher + {args.students} students playing circles (defaults), acking each frame; "
-          f"--workers {args.workers}; {args.seconds:g} s window; server at {revision()}")
+    print(
+        f"1 teacher + {args.students} students playing circles (defaults), acking each frame; "
+        f"--workers {args.workers}; {args.seconds:g} s window; server at {revision()}"
+    )
     print(f"{'':34}" + "".join(f"{head:>16}" for head in columns))
     for row in columns["class view"]:
         print(f"{row:34}" + "".join(f"{col[row]:>16}" for col in columns.values()))
     tiles = columns["class view"]["tiles updated per student/s: min"]
-    print(f"extra server CPU per frame with the class view: {100 * extra:+.1f} % "
-          f"(target ≤ {100 * TARGET_EXTRA:.0f} %); slowest tile {tiles} updates/s "
-          f"(target ≥ {TARGET_TILE_HZ:g})")
+    print(
+        f"extra server CPU per frame with the class view: {100 * extra:+.1f} % "
+        f"(target ≤ {100 * TARGET_EXTRA:.0f} %); slowest tile {tiles} updates/s "
+        f"(target ≥ {TARGET_TILE_HZ:g})"
+    )
 
 
 def main() -> None:

@@ -289,3 +289,20 @@ def test_each_lab_sends_its_own_small_picture(
             assert picture in tile["pic"]
         if lab == "digits":
             assert len(tile["pic"]["confusion"]) == 10 and tile["acc"] is not None
+
+
+def test_watchers_are_counted_while_they_stay(lesson: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("app.member.HEARTBEAT", 0.2)
+    monkeypatch.setattr("app.classview.SILENT", 1.0)
+    client, teacher, code, stack = lesson
+    watcher = stack.enter_context(client.websocket_connect(f"/ws/beans?follow={code}&name=Cy"))
+    until_frame(watcher)
+    teacher.send_json({"op": "class", "do": "view", "open": True})
+    tiles = class_until(teacher, lambda t: "Cy" in by_name(t))
+    assert by_name(tiles)["Cy"]["state"] == "watching"
+    # still there after several silences' worth of time: the heartbeat keeps the tile
+    for _ in range(6):  # three seconds: three silences' worth
+        msg = recv_until(teacher, "class")
+        assert by_name(tiles)["Cy"]["id"] not in msg["gone"]
+    watcher.close()
+    class_until(teacher, lambda t: "Cy" not in by_name(t))
