@@ -251,11 +251,19 @@ def test_every_class_string_is_in_both_catalogs() -> None:
     sources = [*(root / "static/js/lib").glob("*.js"), *(root / "templates").rglob("*.html")]
     for path in sources:
         used |= set(re.findall(r"\b((?:class|join)\.[a-z_]+)\b", path.read_text()))
-    used -= {"class.state_", "class.ev_", "class.col_", "class.sort_", "class.filter_"}
+    used -= {
+        "class.state_",
+        "class.ev_",
+        "class.col_",
+        "class.sort_",
+        "class.filter_",
+        "class.pic_",
+    }
     for lang in ("en", "zh"):
         catalog = json.loads((root / f"static/i18n/{lang}/site.json").read_text())
         assert not used - set(catalog), f"missing in {lang}: {sorted(used - set(catalog))}"
-        for part in ("state_running", "ev_paused", "col_acc", "sort_changed", "filter_stuck"):
+        for part in ("state_running", "ev_paused", "col_acc", "sort_changed", "filter_stuck",
+                     "pic_beans", "pic_circles", "pic_neuron", "pic_digits"):  # fmt: skip
             assert f"class.{part}" in catalog
 
 

@@ -192,6 +192,8 @@ export function setupClassView(ctx) {
     spot.textContent = spotlight === d.id ? i18n.t("class.spot_end") : `☆ ${i18n.t("class.spotlight")}`;
     spot.title = i18n.t("class.spotlight_tip");
     spot.setAttribute("aria-pressed", String(spotlight === d.id));
+    q(".tile-pic").title = i18n.t(`class.pic_${ctx.lab}`);
+    q(".tile-spark").title = i18n.t("class.spark_tip");
     if (tile.dirty || tile.lang !== i18n.lang) {
       drawPicture(q(".tile-pic"), ctx.lab, d);
       drawCurves(q(".tile-spark"), [d.series?.loss ?? []]);
