@@ -13,7 +13,7 @@ from typing import Any
 import websockets
 
 from tests.app.test_rooms_redis import Socket, present, redis_url, step, two_hosts, until
-from tests.live import Server
+from tests.live import Server, serve
 
 __all__ = ["redis_url", "two_hosts"]  # fixtures
 
@@ -88,3 +88,25 @@ def test_a_class_spread_over_two_hosts(two_hosts: tuple[Server, Server]) -> None
             await here.close()
 
     asyncio.run(lesson())
+
+
+def test_a_class_on_two_workers_of_one_server() -> None:
+    # the server starts its own private redis-server for its two workers
+    with serve(args=("--workers", "2")) as server:
+
+        async def lesson() -> None:
+            async with websockets.connect(f"{server.url}/ws/circles") as teacher:
+                code = await present(teacher)
+                names = [f"S{i}" for i in range(6)]  # the kernel spreads them over both workers
+                students = [await join(server.url, code, name) for name in names]
+                for ws in students:
+                    await ws.send(json.dumps({"op": "play"}))
+                await teacher.send(json.dumps({"op": "class", "do": "view", "open": True}))
+                tiles = await tiles_until(teacher, lambda t: set(t) == set(names))
+                assert all(t["state"] == "forked" for t in tiles.values())
+                await teacher.send(json.dumps({"op": "class", "do": "pause"}))
+                for ws in students:
+                    assert (await until(ws, "class_event"))["event"] == "paused"
+                    await ws.close()
+
+        asyncio.run(lesson())
