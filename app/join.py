@@ -65,7 +65,7 @@ def make_router(rooms: Rooms) -> APIRouter:
         with contextlib.suppress(BusDown):
             found = await rooms.lab_of(code[:32])
         if found is None:
-            missing = urlencode({"join_missing": code[:16], **query})
+            missing = urlencode({"join_missing": Rooms.normal(code[:32]) or code[:16], **query})
             return RedirectResponse(f"/?{missing}", status_code=303)
         canonical, lab = found
         return RedirectResponse(

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.request
 from typing import Any
 
+import pytest
 import websockets
 
+from app.join import lan_address
 from tests.app.test_rooms_redis import Socket, present, redis_url, step, two_hosts, until
 from tests.live import Server, serve
 
@@ -110,3 +113,22 @@ def test_a_class_on_two_workers_of_one_server() -> None:
                     await ws.close()
 
         asyncio.run(lesson())
+
+
+def test_a_page_on_loopback_gets_the_lan_address_students_can_reach() -> None:
+    lan = lan_address()
+    if lan is None:
+        pytest.skip("this machine has no network address")
+    with serve(args=("--workers", "1", "--host", "0.0.0.0")) as everywhere:
+        url = f"http://127.0.0.1:{everywhere.port}/api/reach"
+        with urllib.request.urlopen(url) as reply:
+            reach = json.load(reply)
+        assert reach == {
+            "origin": f"http://{lan}:{everywhere.port}",
+            "address": lan,
+            "reason": None,
+        }
+    with serve() as loopback_only:  # 127.0.0.1: students could not reach it, and it says so
+        url = f"http://127.0.0.1:{loopback_only.port}/api/reach"
+        with urllib.request.urlopen(url) as reply:
+            assert json.load(reply)["reason"] == "loopback_only"
