@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 SILENT = 10.0  # a student not heard of for this long has gone (their process died)
 SERIES_POINTS = 64  # a tile's curve keeps this many points, thinned evenly as it grows
 MAX_SUMMARY = 8192  # bytes: anything larger on the class channel is not one of ours
-TILE_FIELDS = ("name", "state", "step", "loss", "acc", "diverged", "running", "changed")
+TILE_FIELDS = ("state", "step", "loss", "acc", "diverged", "running", "changed")
 
 
 def _thin(points: list[list[float]]) -> None:
@@ -83,7 +83,9 @@ class ClassView:
         tile = self.tiles.setdefault(sid, {"id": sid, "series": {}, "changed": None})
         tile["seen"] = time.monotonic()
         self.gone.discard(sid)
-        for field in ("name", "state", "step", "loss", "acc", "diverged", "running"):
+        if msg.get("name") != tile.get("name"):
+            tile["name"], tile["name_new"] = msg.get("name"), True
+        for field in ("state", "step", "loss", "acc", "diverged", "running"):
             if field in msg:
                 tile[field] = msg[field]
         if "pic" in msg:
@@ -140,6 +142,8 @@ class ClassView:
         for sid in list(self.tiles) if full else sorted(self.dirty):
             tile = self.tiles[sid]
             out = {"id": sid, **{k: tile.get(k) for k in TILE_FIELDS}}
+            if full or tile.pop("name_new", False):
+                out["name"] = tile.get("name")
             if full or tile.pop("restart", False):
                 out["series"] = tile["series"]
             else:

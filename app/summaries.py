@@ -16,6 +16,7 @@ Pictures (``pic``):
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from typing import Any
@@ -26,8 +27,10 @@ from app.protocol import pack
 from engine.digits_metrics import confusion as digits_confusion
 from engine.optdigits import N_CLASSES
 
+log = logging.getLogger("descent.class")
 PIC_GRID = 12  # the circles boundary, coarsened to this many cells a side
 MAX_POINTS = 40  # beans data points drawn under the line
+LEVELS = 8  # the circles picture in steps of 8 of 255: a boundary that barely moved is not resent
 
 
 def _number(value: Any) -> float | None:
@@ -56,9 +59,19 @@ class Summary:
         self.pic: dict[str, Any] | None = None
         self.pic_new = False
         self.data_id = 0  # the beans data drawn last (a new array is new data)
+        self.failed = False  # logged once
 
     def note(self, lab: Any, frame: dict[str, Any]) -> None:
-        """Keep what a tile shows of this frame (on the scheduler's thread)."""
+        """Keep what a tile shows of this frame (on the scheduler's thread); a fault here
+        costs the teacher a tile update, never the student their frame."""
+        try:
+            self._note(lab, frame)
+        except Exception:
+            if not self.failed:
+                log.exception("a %s class summary failed", self.lab_id)
+            self.failed = True
+
+    def _note(self, lab: Any, frame: dict[str, Any]) -> None:
         acc = (frame.get("metrics") or {}).get("accuracy") or {}
         latest = {
             "step": frame.get("step"),
@@ -78,6 +91,8 @@ class Summary:
         with self.lock:
             pic = self.pic if self.pic_new else None
             self.pic_new = False
+            if pic is not None and "raw" in pic:
+                pic = {k: v for k, v in pic.items() if k != "raw"}  # what it is compared by
             return dict(self.latest), pic
 
     def _series(self, frame: dict[str, Any]) -> dict[str, float | None]:
@@ -103,7 +118,10 @@ class Summary:
         boundary = frame.get("boundary")
         if not boundary or not isinstance(boundary.get("z"), np.ndarray):
             return None  # the last one still holds
-        return {"z": pack(coarse(boundary["z"]))}
+        z = coarse(boundary["z"]) // LEVELS * LEVELS + LEVELS // 2
+        if self.pic is not None and bytes(z) == self.pic.get("raw"):
+            return None
+        return {"z": pack(z), "raw": bytes(z)}
 
     def _pic_digits(self, lab: Any, frame: dict[str, Any]) -> dict[str, Any] | None:
         """The confusion matrix of detailed frames (twice a second while playing); a frame

@@ -32,9 +32,12 @@ def join(client: TestClient, stack: ExitStack, code: str, name: str = "") -> Soc
     return ws
 
 
-def class_until(ws: Socket, ok: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    """The teacher's tiles (merged over ``class`` messages) once ``ok`` holds of them."""
-    tiles: dict[str, dict[str, Any]] = {}
+def class_until(
+    ws: Socket, ok: Callable[[dict[str, Any]], bool], tiles: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The teacher's tiles (merged over ``class`` messages, from ``tiles`` as known so far:
+    a tile's name comes only with its first message) once ``ok`` holds of them."""
+    tiles = {} if tiles is None else tiles
     for _ in range(400):
         msg = recv_until(ws, "class")
         for gone in msg["gone"]:
@@ -80,7 +83,7 @@ def test_forked_students_appear_with_their_runs_and_changes(lesson: Any) -> None
     # Bo leaves the class: his tile goes, Ada's stays
     bo.send_json({"op": "class", "do": "leave", "id": "l"})
     assert recv_until(bo, "class_event")["event"] == "left"
-    class_until(teacher, lambda t: set(by_name(t)) == {"Ada"})
+    class_until(teacher, lambda t: set(by_name(t)) == {"Ada"}, tiles)
 
 
 def test_pause_play_and_push_reach_every_student(lesson: Any) -> None:
@@ -313,4 +316,4 @@ def test_watchers_are_counted_while_they_stay(lesson: Any, monkeypatch: pytest.M
         msg = recv_until(teacher, "class")
         assert by_name(tiles)["Cy"]["id"] not in msg["gone"]
     watcher.close()
-    class_until(teacher, lambda t: "Cy" not in by_name(t))
+    class_until(teacher, lambda t: "Cy" not in by_name(t), tiles)

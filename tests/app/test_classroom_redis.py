@@ -32,17 +32,22 @@ async def join(url: str, code: str, name: str) -> Socket:
     return ws
 
 
-async def tiles_until(ws: Socket, ok: Any) -> dict[str, dict[str, Any]]:
-    tiles: dict[str, dict[str, Any]] = {}
+async def tiles_until(ws: Socket, ok: Any, by_id: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The teacher's tiles by name, merged over ``class`` messages into ``by_id`` (what is
+    known so far: a tile's name comes with its first message only), once ``ok`` holds."""
+    by_id = {} if by_id is None else by_id
+
+    def by_name() -> dict[str, dict[str, Any]]:
+        return {t["name"]["en"]: t for t in by_id.values()}
+
     async with asyncio.timeout(20):
-        while not ok(tiles):
+        while not ok(by_name()):
             msg = await until(ws, "class")
             for tile in msg["tiles"]:
-                old = tiles.get(tile["name"]["en"], {})
-                tiles[tile["name"]["en"]] = {**old, **tile}
+                by_id[tile["id"]] = {**by_id.get(tile["id"], {}), **tile}
             for gone in msg["gone"]:
-                tiles = {n: t for n, t in tiles.items() if t["id"] != gone}
-    return tiles
+                by_id.pop(gone, None)
+    return by_name()
 
 
 def test_a_class_spread_over_two_hosts(two_hosts: tuple[Server, Server]) -> None:
@@ -56,8 +61,9 @@ def test_a_class_spread_over_two_hosts(two_hosts: tuple[Server, Server]) -> None
             await there.send(json.dumps({"op": "configure", "params": {"activation": "sigmoid"}}))
             await step(there, 5, "s")
             await teacher.send(json.dumps({"op": "class", "do": "view", "open": True}))
+            known: dict[str, Any] = {}
             tiles = await tiles_until(teacher, lambda t: t.get("Bo", {}).get("step") == 5
-                                      and "Ada" in t)  # fmt: skip
+                                      and "Ada" in t, known)  # fmt: skip
             bo = tiles["Bo"]
             assert bo["params"]["activation"] == "sigmoid" and bo["acc"] is not None
             assert bo["pic"]["z"]["shape"] == [12, 12]  # the boundary, coarsened
@@ -87,7 +93,7 @@ def test_a_class_spread_over_two_hosts(two_hosts: tuple[Server, Server]) -> None
                         pass
             # Bo leaves: his tile goes
             await there.close()
-            await tiles_until(teacher, lambda t: set(t) == {"Ada"})
+            await tiles_until(teacher, lambda t: set(t) == {"Ada"}, known)
             await here.close()
 
     asyncio.run(lesson())

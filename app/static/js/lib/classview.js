@@ -67,7 +67,11 @@ export function setupClassView(ctx) {
     const preset = $("cv-preset").value;
     send("class", preset ? { do: "push", preset } : { do: "push" });
   });
-  $("cv-anon").addEventListener("change", (ev) => send("class", { do: "anonymise", on: ev.target.checked }));
+  let anonAsked = null; // the switch as clicked, until the server's messages say so too
+  $("cv-anon").addEventListener("change", (ev) => {
+    anonAsked = ev.target.checked;
+    if (send("class", { do: "anonymise", on: anonAsked }) === null) anonAsked = null;
+  });
   $("class-spot-end").addEventListener("click", () => send("class", { do: "spotlight", student: null }));
   $("cv-csv").addEventListener("click", downloadCsv);
   $("cv-sort").addEventListener("change", render);
@@ -79,7 +83,10 @@ export function setupClassView(ctx) {
     for (const t of msg.tiles) merge(t);
     for (const id of msg.gone) drop(id);
     anonymous = msg.anonymous;
-    $("cv-anon").checked = anonymous;
+    if (anonAsked === null || anonAsked === anonymous) { // an update sent before the click
+      anonAsked = null; // arrives after it: it must not flip the switch back
+      $("cv-anon").checked = anonymous;
+    }
     spotlight = msg.spotlight;
     render();
   }
