@@ -15,6 +15,9 @@ import pickle
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from app.classmates import ClassSide
+from app.classview import ClassView
+from app.member import Member
 from app.protocol import ProtocolError, encode, shown
 from app.rooms import Presented, Rooms, Watch
 from engine import export
@@ -41,7 +44,7 @@ def snapshot(lab: Lab[Any], speed: float) -> bytes:
     return pickle.dumps((lab, speed), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-class Classroom:
+class Classroom(ClassSide):
     """The classroom side of one session: the room it presents or follows."""
 
     def __init__(self, session: Session, rooms: Rooms) -> None:
@@ -49,6 +52,8 @@ class Classroom:
         self.room: Presented | None = None  # the room this session presents
         self.following: Watch | None = None  # the room this session watches
         self.cached: tuple[Any, bytes] | None = None  # the last snapshot, and of what state
+        self.view: ClassView | None = None  # the class of the room this session presents
+        self.member: Member | None = None  # this session's place in a class
 
     async def handle(self, op: str, msg: dict[str, Any], msg_id: Any) -> bool:
         """Carry out a classroom op, or refuse any op while following; False if not ours."""
@@ -60,6 +65,8 @@ class Classroom:
                     "fork to train on your own",
                 )
             await self.fork(msg_id)
+        elif op == "class":
+            await self.act(msg, msg_id)
         elif op == "present":
             await self.present(msg_id)
         elif op == "export":
@@ -74,12 +81,18 @@ class Classroom:
 
     async def present(self, msg_id: Any) -> None:
         s = self.session
+        if self.member is not None:  # a student presenting their own room leaves their class
+            member, self.member = self.member, None
+            await self._leave_class(member)
+            self._to_student("left")
         if self.room is None:
             ask = s.inbox.ask
             room = await self.rooms.open(
                 s.spec.id, s.params, s.outbox.kept, lambda req: ask(ForkRequest(req))
             )
             self.room = s.outbox.room = room
+            self.view = ClassView(self.rooms.bus, room, s.outbox, self._to_teacher)
+            await self.view.start()
         reply = {"type": "room", "room": self.room.code, "follow_url": self.room.follow_url}
         s.reply(msg_id, reply)
 
@@ -96,6 +109,12 @@ class Classroom:
     async def leave(self) -> None:
         """The session ends: close its room (keeping its last state), or stop following."""
         s = self.session
+        if self.view is not None:
+            view, self.view = self.view, None
+            await view.close()
+        if self.member is not None:
+            member, self.member = self.member, None
+            await self._leave_class(member)
         if self.room is not None:
             room, self.room, s.outbox.room = self.room, None, None
             # the lab has settled (no job runs now): pickling it off the event loop is safe
@@ -105,7 +124,7 @@ class Classroom:
 
     # -- follower --------------------------------------------------------------------
 
-    async def follow(self, code: str) -> bool:
+    async def follow(self, code: str, query: dict[str, str] | None = None) -> bool:
         """Join room ``code``: hello, then what the room kept; False if refused."""
         s = self.session
         address = s.ws.client.host if s.ws.client else ""
@@ -113,7 +132,10 @@ class Classroom:
             watch, params, catch_up = await self.rooms.join(code, s.spec.id, s.outbox, address)
         except ProtocolError as exc:
             return await self._refuse(exc)
-        hello = s.hello(params, read_only=True, room=watch.code)
+        self.member = self._member(watch.code, query or {})
+        with contextlib.suppress(Exception):  # the class view misses a watcher, nothing more
+            await self.member.announce()
+        hello = s.hello(params, read_only=True, room=watch.code, member=self.member.public())
         s.outbox.put(encode(hello), *catch_up)
         s.outbox.resync = watch.kept.catch_up  # a follower too far behind starts over from here
         s.outbox.frame_interval = 1 / s.settings.follower_fps  # watching needs fewer frames
@@ -133,8 +155,11 @@ class Classroom:
         assert watch is not None
         data = await self.rooms.fork(watch)
         lab, speed = await s.call(pickle.loads, data)
+        if watch.closed and self.member is not None:  # no class to stay in
+            member, self.member = self.member, None
+            await self._leave_class(member)
         with contextlib.suppress(Exception):
-            await self.rooms.leave(watch, s.outbox)
+            await self.rooms.leave(watch, s.outbox, keep_seat=self.member is not None)
         self.following, s.outbox.resync, s.outbox.frame_interval = None, None, 0.0
         s.lab, s.speed = lab, speed
         s.pacer.forget()
@@ -144,6 +169,7 @@ class Classroom:
         s.outbox.put(s.encode_reply({**config, "forked": True}, msg_id), mirror=False)
         s.outbox.kept.note([encode(config)])
         s.outbox.put(*await s.call(s.data_and_frame, msg_id, False), s.state_text())
+        await self._forked()
 
     # -- export ----------------------------------------------------------------------
 

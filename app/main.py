@@ -12,7 +12,7 @@ from fastapi import FastAPI, HTTPException, WebSocket
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 
-from app import pages, qr, static_files
+from app import join, pages, qr, static_files
 from app.bus import make_bus
 from app.hosts import AllowedHosts, origin_allowed
 from app.limits import JoinRate, SessionsPerClient
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pages.SecurityHeaders, policy=pages.content_security_policy(settings.frame_ancestors)
     )
     app.include_router(qr.router)
+    app.include_router(join.make_router(rooms))  # /join/CODE, /api/reach
 
     def spec_or_404(lab: str) -> LabSpec:
         if lab not in specs:

@@ -26,7 +26,7 @@ MAX_ID_LENGTH = 128  # an `id` is echoed on every reply: a long one would multip
 SHOWN = 60  # characters of a client's value that an error message quotes
 SESSION_PARAMS = ("speed",)  # handled by the session itself, not by the lab
 CORE_OPS = ("configure", "play", "pause", "step", "reset")
-CLASSROOM_OPS = ("present", "fork", "export")  # see app/classroom.py
+CLASSROOM_OPS = ("present", "fork", "export", "class")  # see app/classroom.py
 
 
 class ProtocolError(Exception):

@@ -238,6 +238,35 @@ class Rooms:
         tries = await self.bus.add(f"joins:{address}:{minute}", 1, 120.0)
         return tries <= self.joins.capacity
 
+    async def take_seat(self, code: str, lab_id: str, address: str) -> str:
+        """A seat in room ``code`` for a student coming back to its class; its canonical code."""
+        canonical = self.normal(code)
+        try:
+            if not await self._may_join(address):
+                raise ProtocolError("rate_limited", "too many attempts to join; wait a minute")
+            meta = await self.bus.get(_key(canonical)) if canonical else None
+            if canonical is None or json.loads(meta or b"{}").get("lab") != lab_id:
+                raise ProtocolError("no_such_room", f"no {lab_id} room {code[:16]!r} is open")
+            if await self.bus.add(_key(canonical, "n"), 1, ROOM_TTL) > self.max_followers:
+                await self.bus.add(_key(canonical, "n"), -1, ROOM_TTL)
+                raise ProtocolError("room_full", f"room {canonical} is full")
+        except BusDown as exc:
+            raise unavailable("your class needs it; your own lab works") from exc
+        return canonical
+
+    async def free_seat(self, code: str) -> None:
+        with contextlib.suppress(BusDown):
+            await self.bus.add(_key(code, "n"), -1, ROOM_TTL)
+
+    async def lab_of(self, code: str) -> tuple[str, str] | None:
+        """(canonical code, lab) of an open room, for ``/join/CODE``; None if there is none."""
+        canonical = self.normal(code)
+        if canonical is None:
+            return None
+        meta = await self.bus.get(_key(canonical))
+        lab = json.loads(meta or b"{}").get("lab")
+        return (canonical, lab) if isinstance(lab, str) else None
+
     async def _watch(self, code: str) -> Watch:
         watch = self.watches.get(code)
         if watch is None:
@@ -250,10 +279,11 @@ class Rooms:
                 raise
         return watch
 
-    async def leave(self, watch: Watch, outbox: Outbox) -> None:
+    async def leave(self, watch: Watch, outbox: Outbox, keep_seat: bool = False) -> None:
+        """Stop following; ``keep_seat``: a forked student stays in the class (and counts)."""
         watch.followers.discard(outbox)
         with contextlib.suppress(BusDown):
-            if not watch.closed:
+            if not watch.closed and not keep_seat:
                 await self.bus.add(_key(watch.code, "n"), -1, ROOM_TTL)
         if not watch.followers:
             await self._unwatch(watch)

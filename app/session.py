@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from app.classmates import ClassCommand
 from app.classroom import Classroom, ForkRequest
 from app.inbox import POLICY_VIOLATION, WAKE, Inbox
 from app.outbox import Outbox, RateLimit, StalledError
@@ -73,6 +74,8 @@ class Session:
         self.lab: Lab[Any]
         self.work: Future[Any] | None = None  # the scheduler's current job for this session
         self.log_limit = RateLimit(1 / 60)  # a bad client must not flood the server's log
+        # each frame made, with its lab, on the scheduler's thread (a class member's summary)
+        self.on_frame: Callable[[Lab[Any], Message], None] | None = None
 
     async def run(self, query: dict[str, str]) -> None:
         """Serve until the client leaves; whatever happens, tasks are cleaned up."""
@@ -84,10 +87,12 @@ class Session:
         tasks = {sender, receiver}
         try:
             if "follow" in query:
-                if not await self.classroom.follow(query["follow"]):
+                if not await self.classroom.follow(query["follow"], query):
                     return
             else:
                 await self._start(query)
+                if "class" in query:  # a class member's page, back after a blip
+                    await self.classroom.rejoin(query)
             tasks.add(asyncio.create_task(self._run_loop()))
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
@@ -189,6 +194,9 @@ class Session:
                 raise item
             if isinstance(item, ForkRequest):
                 await self.classroom.answer_fork(item)
+                return False
+            if isinstance(item, ClassCommand):
+                await self.classroom.command(item)
                 return False
             msg_id = item.get("id")
             return await self._dispatch(item, msg_id)
@@ -298,6 +306,10 @@ class Session:
         side = [encode(m) for m in self.lab.take_messages()]
         return side, encode(frame), "diverged" if self.lab.diverged else None
 
+    async def act(self, msg: dict[str, Any]) -> None:
+        """An op the server asks for (a teacher's pause or push), answered as any op."""
+        await self._handle(msg)
+
     def data_and_frame(self, msg_id: Any, with_data: bool) -> list[str]:
         msgs = self.lab.data_messages() if with_data else []
         msgs += self.lab.take_messages()
@@ -307,6 +319,8 @@ class Session:
         """The lab's frame, kept in the run's history for the JSON export."""
         frame = self.lab.frame()
         self.lab.log.record(frame)
+        if self.on_frame is not None:
+            self.on_frame(self.lab, frame)
         frame["t"] = round(time.time(), 3)  # when it was made (server clock): its age on arrival
         return frame
 

@@ -5,6 +5,8 @@
 // a follower's socket becomes its own session when it forks.
 
 import { copyText, openDialog } from "./embed.js";
+import { setupClassView } from "./classview.js";
+import { setupMembership } from "./membership.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,8 +22,9 @@ function download(filename, text, type) {
 
 /**
  * Wire the share buttons, the present dialog and the follow banner.
- * ctx: {lab, i18n, toast, send, handlers, state, follow} where `follow` is the
- * room code from the URL (or null) and `state.following` mirrors it until a fork.
+ * ctx: {lab, i18n, toast, send, handlers, state, follow, query, params, schema, resetView}
+ * where `follow` is the room code from the URL (or null) and `state.following` mirrors
+ * it until a fork. Returns the page's hooks, and socketQuery(base) for the socket's URL.
  */
 export function setupClassroom(ctx) {
   const { i18n, toast, send, handlers, state } = ctx;
@@ -47,6 +50,11 @@ export function setupClassroom(ctx) {
       const node = $(`follow-${part}`);
       node.textContent = i18n.t(`follow.${kind}_${part}`, { code });
     }
+    if (kind === "live" && member.spotlight) { // a student's run on the screen, not the teacher's
+      const name = member.spotlight.name?.[i18n.lang] ?? member.spotlight.name?.en ?? i18n.t("class.anonymous");
+      $("follow-title").textContent = i18n.t("class.follow_spot", { name });
+      $("follow-text").textContent = i18n.t("class.follow_spot_text");
+    }
     const refused = kind === "missing" || kind === "full" || kind === "unavailable";
     $("btn-fork").hidden = refused || kind === "joining";
     $("follow-alone").hidden = !refused;
@@ -60,15 +68,47 @@ export function setupClassroom(ctx) {
     label.textContent = i18n.t(label.dataset.i18n);
     $("btn-present").classList.toggle("live", on);
   }
-  function showRoom(msg) {
-    const link = followUrl(msg.follow_url);
+  async function showRoom(msg) {
+    const fresh = state.room !== msg.room;
+    state.room = msg.room;
+    setPresenting(true);
+    if (fresh) classView?.start(msg.room);
     $("present-code").textContent = msg.room;
+    showLink(followUrl(msg.follow_url), location.origin);
+    openDialog($("present-dialog"));
+    const origin = await reachable();
+    if (origin && origin !== location.origin && state.room === msg.room) {
+      showLink(new URL(followUrl(msg.follow_url)).href.replace(location.origin, origin), origin);
+    }
+  }
+  function showLink(link, origin) {
     $("present-link").value = link;
     $("present-qr").src = `/api/qr.svg?text=${encodeURIComponent(link)}`;
     $("present-qr").alt = link;
-    setPresenting(true);
-    state.room = msg.room;
-    openDialog($("present-dialog"));
+    let join = $("present-join");
+    if (!join) {
+      join = Object.assign(document.createElement("p"), { id: "present-join", className: "dialog-text" });
+      $("present-link").closest("label")?.after(join);
+    }
+    join.textContent = i18n.t("join.students", { join: `${origin}/join` });
+  }
+  /** The address students can reach: this page's, or the LAN's when it was opened on loopback. */
+  async function reachable() {
+    const note = $("present-reach") ?? Object.assign(document.createElement("p"), { id: "present-reach" });
+    $("present-join")?.after(note);
+    note.hidden = true;
+    if (!/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(location.hostname)) return null;
+    let reach;
+    try {
+      reach = await (await fetch("/api/reach")).json();
+    } catch {
+      return null;
+    }
+    note.hidden = false;
+    note.className = `present-reach${reach.origin ? "" : " warn"}`;
+    note.dataset.reason = reach.reason ?? "lan";
+    note.textContent = i18n.t(reach.origin ? "join.lan" : `join.${reach.reason}`, { address: reach.address ?? "" });
+    return reach.origin;
   }
   $("btn-present")?.addEventListener("click", () => {
     if (state.room) openDialog($("present-dialog"));
@@ -89,9 +129,11 @@ export function setupClassroom(ctx) {
   function hello(msg) {
     unstick();
     if (msg.read_only) showBanner(banner === "closed" ? "closed" : "live");
+    membership.hello(msg);
     if (state.room && !msg.read_only) {
       // a reconnect is a new session: the old room closed with the old one
       state.room = null;
+      classView?.stop();
       setPresenting(false);
       $("present-dialog")?.close();
       toast(i18n.t("present.lost"));
@@ -146,6 +188,18 @@ export function setupClassroom(ctx) {
     toast(i18n.t("export.saved", { file: msg.filename }));
   };
 
+  // -- the class --------------------------------------------------------------------
+  const classView = $("classview") ? setupClassView(ctx) : null;
+  handlers.class = (msg) => classView?.update(msg);
+  const member = { spotlight: null };
+  handlers.spotlight = (msg) => { // a follower: the room shows a student's run, or the teacher's again
+    member.spotlight = msg.on ? { name: msg.name } : null;
+    ctx.resetView();
+    if (state.following) showBanner(banner === "closed" ? "closed" : "live");
+  };
+  const membership = setupMembership(ctx);
+
   if (state.following) showBanner("joining");
-  return { hello, forked, roomError, relabel: () => showBanner(banner) };
+  return { hello, forked, roomError, socketQuery: membership.socketQuery,
+    relabel: () => { showBanner(banner); classView?.relabel(); membership.relabel(); } };
 }

@@ -54,9 +54,10 @@ export function startLab(view) {
   const hidden = hiddenParams(boot.schema, hide);
 
   // a follower's socket names only its room; everything else comes from the presenter
-  const session = new LabSession(boot.lab, () => state.following
+  // (a class member's socket also names its class: see membership.js)
+  const session = new LabSession(boot.lab, () => classroom.socketQuery(state.following
     ? new URLSearchParams({ follow: state.following }) : queryFor(state.params, defaults,
-    state.hello ? {} : Object.fromEntries(Object.entries(query).filter(([k]) => k in defaults))), {
+    state.hello ? {} : Object.fromEntries(Object.entries(query).filter(([k]) => k in defaults)))), {
     // a socket the server closed for good (no such room, refused) is not retried: say so
     status: (s, ev) => setConnection(s === "closed" && [4404, 1008].includes(ev?.code) ? "ended" : s),
     other: (msg) => {
@@ -242,7 +243,8 @@ export function startLab(view) {
     writeUrl();
   });
   const chartText = () => setChartText({ png: i18n.t("chart.png"), camera: i18n.t("chart.camera") });
-  const classroom = setupClassroom({ i18n, toast, send, handlers, state, follow: query.follow });
+  const classroom = setupClassroom({ i18n, toast, send, handlers, state, follow: query.follow,
+    lab: boot.lab, query, schema: boot.schema, params: () => state.params, resetView });
   i18n.onChange(() => {
     classroom.relabel();
     chartText();
