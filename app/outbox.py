@@ -213,13 +213,16 @@ class Outbox:
                 text, self.latest, self.after = self._sent(self.latest), self.after, None
                 self._freed()
                 return text
+            # asyncio.timeout, not wait_for: no task per wait (py-spy, 100 followers a process)
             with contextlib.suppress(TimeoutError):  # a reply may come meanwhile
-                await asyncio.wait_for(self.ready.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self.ready.wait()
                 self.ready.clear()
 
     async def _send(self, ws: WebSocket, text: str) -> None:
         try:
-            await asyncio.wait_for(ws.send_text(text), self.send_timeout)
+            async with asyncio.timeout(self.send_timeout):
+                await ws.send_text(text)
         except TimeoutError:
             raise StalledError("not reading") from None
 

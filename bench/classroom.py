@@ -33,7 +33,8 @@ from websockets.asyncio.client import ClientConnection
 
 from bench.stream import free_port, wait_up
 
-TWEAK_LRS = (0.02, 0.01)  # valid in every lab (0 < lr ≤ 10); each tweak changes the rate
+TWEAK_LRS = [round(0.01 + 0.0005 * i, 6) for i in range(1000)]  # valid in every lab; each new
+TWEAK_OF = {lr: i + 1 for i, lr in enumerate(TWEAK_LRS)}  # tweak i+1 sets TWEAK_LRS[i]
 WARM_UP = 1.0  # seconds of play before the window: connections settle, frames flow
 GRACE = 3.0  # most seconds after the window to wait for the last tweaks' configs
 
@@ -57,7 +58,8 @@ async def listen(ws: ClientConnection, seen: Seen) -> None:
         if text.startswith('{"type":"frame"'):  # encode writes the type first
             seen.frames.append((now, len(text)))
         elif text.startswith('{"type":"config"'):
-            seen.configs.setdefault(json.loads(text).get("id"), now)
+            msg = json.loads(text)  # a follower's has no id (not relayed): its lr names it
+            seen.configs.setdefault(msg.get("id") or TWEAK_OF.get(msg["params"].get("lr")), now)
         elif text.startswith('{"type":"error"'):
             raise RuntimeError(f"server error: {text}")
 
@@ -94,7 +96,7 @@ async def tweak(
     sent: dict[int, float] = {}
     for i in range(tweaks):
         await asyncio.sleep(max(0.0, start + (i + 0.5) * seconds / tweaks - time.perf_counter()))
-        lr = TWEAK_LRS[i % 2]
+        lr = TWEAK_LRS[i]
         sent[i + 1] = time.perf_counter()
         await presenter.send(json.dumps({"op": "configure", "id": i + 1, "params": {"lr": lr}}))
     return sent

@@ -48,7 +48,14 @@ from bench.workers import (
 
 WARM_UP = 3.0
 GRACE = 3.0  # most seconds after the window for the last configs
-TWEAK_LRS = (0.02, 0.01)  # valid in every lab; each tweak changes the rate
+
+
+def tweak_lr(i: int) -> float:
+    """Tweak ``i``'s learning rate: valid in every lab, and each one different."""
+    return round(0.01 + 0.0005 * i, 6)
+
+
+TWEAK_OF = {tweak_lr(i): i for i in range(1, 1000)}
 EXACT_QUERY = "method=sgd&shuffle=true"
 EXACT_BEFORE = 95  # the fork comes 5 steps before the end of an epoch of 100 beans …
 EXACT_STEPS = 11  # … and the steps after it cross into the next, reshuffled one
@@ -63,19 +70,32 @@ class Watcher:
     ws: ClientConnection
     where: str
     frames: int = 0
+    messages: int = 0
     configs: dict[Any, float] = field(default_factory=dict)
     task: asyncio.Task[None] | None = None
+
+    def why_silent(self) -> str:
+        """What a follower that got no frame in the window shows (for the report)."""
+        ws, task = self.ws, self.task
+        ended = task.exception() if task is not None and task.done() else None
+        return (f"{self.where}: {self.frames} frames, {self.messages} messages in all; "
+                f"socket {ws.state.name}, close {ws.close_code}; listener: {ended!r}")  # fmt: skip
 
 
 async def listen(w: Watcher) -> None:
     """Count frames and ack each; time configs. Only configs are parsed."""
     async for text in w.ws:
         assert isinstance(text, str)
+        w.messages += 1
         if text.startswith(FRAME):
             w.frames += 1
             await w.ws.send(ACK)
         elif text.startswith(CONFIG):
-            w.configs.setdefault(json.loads(text).get("id"), time.perf_counter())
+            # a follower's config carries no id (the presenter's is not relayed): its lr
+            # names the tweak
+            msg = json.loads(text)
+            key = msg.get("id") or TWEAK_OF.get(msg.get("params", {}).get("lr"))
+            w.configs.setdefault(key, time.perf_counter())
         elif text.startswith('{"type":"error"'):
             raise RuntimeError(f"server error: {text[:200]}")
 
@@ -108,7 +128,7 @@ async def tweak(
     for i in range(1, n + 1):
         await asyncio.sleep(max(0.0, start + (i - 0.5) * seconds / n - time.perf_counter()))
         sent[i] = time.perf_counter()
-        await send(presenter, {"op": "configure", "id": i, "params": {"lr": TWEAK_LRS[i % 2]}})
+        await send(presenter, {"op": "configure", "id": i, "params": {"lr": tweak_lr(i)}})
     return sent
 
 
@@ -130,7 +150,9 @@ def fps_rows(followers: list[Watcher], counts: list[int], wall: float) -> list[R
     rows = [(f"follower frames/s, {SIDES.get(k, k)}: min / median",
              f"{min(v):.1f} / {statistics.median(v):.1f}") for k, v in fps.items()]  # fmt: skip
     under = sum(f < TARGET_FPS for f in fps["all"])
-    return [*rows, (f"followers under {TARGET_FPS} frames/s", f"{under}/{len(fps['all'])}")]
+    rows.append((f"followers under {TARGET_FPS} frames/s", f"{under}/{len(fps['all'])}"))
+    silent = [w for w, n in zip(followers, counts, strict=True) if w.frames == n]
+    return [*rows, *(("  no frame in the window", w.why_silent()) for w in silent)]
 
 
 def latency_rows(followers: list[Watcher], sent: dict[int, float]) -> list[Row]:
