@@ -50,6 +50,7 @@ class Bus(ABC):
     """Keys with a time to live, counters, and channels; values are bytes."""
 
     shared = True  # other processes see the same keys
+
     def __init__(self) -> None:
         self.listeners: dict[str, list[Listener]] = {}
 
@@ -123,6 +124,7 @@ class MemoryBus(Bus):
     """One process: a dict of values (with expiry times) and direct delivery."""
 
     shared = False
+
     def __init__(self) -> None:
         super().__init__()
         self.values: dict[str, tuple[Any, float]] = {}
