@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger("descent.bus")
+POOL_SIZE = 64  # Redis connections per process: commands are short, a few suffice
+POOL_WAIT_S = 5.0  # then a command waits this long for one before the bus counts as down
 Listener = Callable[[bytes], None]
 
 
@@ -192,15 +194,20 @@ class RedisBus(Bus):
         from redis.exceptions import ConnectionError as RedisConnectionError
 
         # After Redis restarts, a pooled connection is stale: one retry on a fresh one
-        # turns that into a success instead of a spurious rooms_unavailable.
-        self.redis = aioredis.from_url(
+        # turns that into a success instead of a spurious rooms_unavailable. A blocking
+        # pool: a burst of joins (a class scanning the QR code) waits for a connection
+        # instead of failing with "Too many connections" past the pool's size.
+        pool = aioredis.BlockingConnectionPool.from_url(
             url,
+            max_connections=POOL_SIZE,
+            timeout=POOL_WAIT_S,
             socket_timeout=2,
             socket_connect_timeout=2,
             health_check_interval=10,
             retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
             retry_on_error=[RedisConnectionError],
         )
+        self.redis = aioredis.Redis(connection_pool=pool)
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self.listener: asyncio.Task[None] | None = None
 

@@ -221,6 +221,7 @@ class Rooms:
             catch_up = Kept()
             catch_up.load(await self.bus.fields(_key(canonical, "kept")))
         except BusDown as exc:
+            log.warning("room %s: a follower could not join: %s", code[:16], exc)
             raise unavailable("following needs it; your own lab works") from exc
         watch.followers.add(outbox)
         return watch, info["params"], catch_up.catch_up()

@@ -213,3 +213,24 @@ def test_a_redis_that_refuses_writes_is_unavailable_not_a_crash(redis_url: str) 
         admin.config_set("maxmemory", 0)
         assert len(asyncio.run(present_code())) == 5  # a room code: back without a restart
     admin.close()
+
+
+def test_a_whole_class_joining_at_once_gets_in(redis_url: str) -> None:
+    """More joins at the same moment than the Redis pool has connections: they wait for one
+    (it was "Too many connections", a spurious rooms_unavailable, past 100)."""
+    env = {"DESCENT_REDIS_URL": redis_url, "DESCENT_JOINS_PER_MINUTE": "1000",
+           "DESCENT_MAX_SESSIONS_PER_CLIENT": "1000", "DESCENT_MAX_FOLLOWERS": "1000"}  # fmt: skip
+    with serve(env) as server:
+
+        async def lesson() -> list[str]:
+            async with websockets.connect(f"{server.url}/ws/neuron") as teacher:
+                code = await present(teacher)
+
+                async def join() -> str:
+                    async with websockets.connect(f"{server.url}/ws/neuron?follow={code}") as s:
+                        return str(json.loads(await s.recv())["type"])
+
+                return await asyncio.gather(*(join() for _ in range(150)))
+
+        kinds = asyncio.run(lesson())
+    assert kinds == ["hello"] * 150
