@@ -89,8 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def api_schema(lab: str) -> dict[str, Any]:
         return spec_or_404(lab).schema()
 
-    @app.get("/")
-    def index(request: Request) -> Any:
+    def index_page(request: Request, missing_lab: str = "") -> Any:
         lang = pages.language(request)
         labs = [
             {
@@ -101,13 +100,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for lab_id, s in specs.items()
             if pages.has_page(lab_id)
         ]
-        return pages.render(request, "index.html", ["site"], labs=labs)
+        return pages.render(request, "index.html", ["site"], labs=labs, missing_lab=missing_lab)
+
+    @app.get("/")
+    def index(request: Request) -> Any:
+        return index_page(request)
 
     @app.get("/labs/{lab}")
     def lab_page(request: Request, lab: str) -> Any:
-        spec = spec_or_404(lab)
-        if not pages.has_page(lab):
-            raise HTTPException(404, f"the {lab} lab has no page yet")
+        spec = specs.get(lab)
+        if spec is None or not pages.has_page(lab):
+            # a mistyped address gets a page in the learner's language, with every lab
+            page = index_page(request, missing_lab=lab[:32])
+            page.status_code = 404
+            return page
         return pages.render(
             request,
             f"labs/{lab}.html",

@@ -32,6 +32,10 @@ def test_schema_carries_bounds_defaults_and_ui_hints(client: TestClient) -> None
 
 def test_unknown_lab_is_404_and_4404(client: TestClient) -> None:
     assert client.get("/labs/nope").status_code == 404
+    # a mistyped lab is a page, in the learner's language, that links every lab
+    page = client.get("/labs/bean<s>?lang=zh")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "没有名为“bean&lt;s&gt;”的实验" in page.text and 'href="/labs/beans' in page.text
     assert client.get("/api/labs/nope/schema").status_code == 404
     with pytest.raises(WebSocketDisconnect) as info, client.websocket_connect("/ws/nope") as ws:
         ws.receive_json()
