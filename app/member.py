@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from app.bus import Bus, BusDown
+from app.bus import Batch, Bus, BusDown
 from app.rooms import SEP, Presented
 from app.summaries import Summary
 
@@ -59,14 +59,9 @@ class Relay(Presented):
         self.failures = 0
 
     async def _round(self) -> None:
-        items = list(self.queue)
-        self.queue.clear()
-        if self.frame is not None:
-            items.append(b"F" + self.frame.encode())
-            self.frame = None
+        batch = Batch([(self.channel, data) for data in self._waiting()])
         with contextlib.suppress(BusDown):  # a spotlight may miss frames, never the session
-            for data in items:
-                await self.bus.publish(self.channel, data)
+            await self.bus.run(batch)
 
     async def stop(self) -> None:
         self.task.cancel()

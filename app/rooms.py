@@ -92,13 +92,18 @@ class Presented:
             self.wake.clear()
             await self._round()
 
-    async def _round(self) -> None:
-        """Publish what waits, and store what changed for latecomers, in one batch."""
+    def _waiting(self) -> list[bytes]:
+        """What waits to be published, in order: replies, then the newest frame."""
         items = list(self.queue)
         self.queue.clear()
         if self.frame is not None:
             items.append(b"F" + self.frame.encode())
             self.frame = None
+        return items
+
+    async def _round(self) -> None:
+        """Publish what waits, and store what changed for latecomers, in one batch."""
+        items = self._waiting()
         batch = Batch([(_key(self.code), data) for data in items])
         if self.kept.dirty:
             dirty = {name: self.kept.fields[name].encode() for name in self.kept.dirty}
