@@ -106,6 +106,7 @@ class ClassSide:
             self._to_student("closed", reason=exc.code)
             return
         self.member = self._member(code, query)
+        self.member.seated = True
         await self._forked()
 
     async def _leave_class(self, member: Member) -> None:
@@ -113,7 +114,7 @@ class ClassSide:
         s.on_frame = None
         if member.relay is not None:
             s.outbox.room = None
-        seated = member.state == "forked" and not member.closed
+        seated = member.seated and not member.closed
         await member.leave()
         if seated:
             await self.rooms.free_seat(member.code)

@@ -158,6 +158,8 @@ class Classroom(ClassSide):
         if watch.closed and self.member is not None:  # no class to stay in
             member, self.member = self.member, None
             await self._leave_class(member)
+        if self.member is not None:
+            self.member.seated = True  # set first: whatever happens next, leaving frees it
         with contextlib.suppress(Exception):
             await self.rooms.leave(watch, s.outbox, keep_seat=self.member is not None)
         self.following, s.outbox.resync, s.outbox.frame_interval = None, None, 0.0

@@ -133,7 +133,11 @@ class ClassView:
             now = time.monotonic()
             for sid in [s for s, t in self.tiles.items() if now - t["seen"] > SILENT]:
                 self._drop(sid)
-            if self.open and (self.dirty or self.gone):
+            if not self.open:  # nothing kept for a view nobody looks at: opening sends all
+                self.dirty.clear()
+                self.fresh.clear()
+                self.gone.clear()
+            elif self.dirty or self.gone:
                 self.send(self.update(full=False))
 
     def update(self, full: bool) -> dict[str, Any]:
@@ -234,6 +238,8 @@ class ClassView:
         """The teacher left: the class is over for every student."""
         if self.task is not None:
             self.task.cancel()
+        for task in list(self.ending):  # a spotlight still ending: nothing left to give back
+            task.cancel()
         with contextlib.suppress(BusDown):
             await self.bus.unsubscribe(class_channel(self.code), self._heard)
             if self.spot is not None:

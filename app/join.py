@@ -75,6 +75,9 @@ def make_router(rooms: Rooms) -> APIRouter:
     @router.get("/api/reach")
     def reach(request: Request) -> dict[str, Any]:  # a thread: it may wait on a socket
         """Where students can reach this server when the page was opened on loopback."""
+        client = request.client.host if request.client else ""
+        if not _loopback(client):  # only the teacher's own machine needs it: the LAN
+            return {"origin": None, "reason": "not_local"}  # address is no one else's business
         address = lan_address()
         port = request.url.port or 80
         if address is None:
@@ -84,3 +87,9 @@ def make_router(rooms: Rooms) -> APIRouter:
         return {"origin": f"http://{address}:{port}", "address": address, "reason": None}
 
     return router
+
+
+def _loopback(host: str) -> bool:
+    with contextlib.suppress(ValueError):
+        return ipaddress.ip_address(host).is_loopback
+    return host == "localhost"

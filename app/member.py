@@ -82,6 +82,7 @@ class Member:
         self.bus, self.code, self.id, self.name = bus, code, member_id, name
         self.on_command = on_command
         self.state = "watching"
+        self.seated = False  # counted among the room's seats (forked, or back after a blip)
         self.summary: Summary | None = None
         self.status: Status | None = None
         self.task: asyncio.Task[None] | None = None

@@ -66,11 +66,14 @@ def compressed_copy(version: str, names: list[str]) -> Path:
     process then makes a private copy, removed when it exits; so it does when a file is
     missing (a temp cleaner took it).
     """
-    base = Path(tempfile.gettempdir())
-    shared = base / f"descent-static-{version}"
-    if usable(shared, names):
-        return shared
-    build = Path(tempfile.mkdtemp(prefix="descent-static-build-", dir=base))
+    try:
+        base = Path(tempfile.gettempdir())
+        shared = base / f"descent-static-{version}"
+        if usable(shared, names):
+            return shared
+        build = Path(tempfile.mkdtemp(prefix="descent-static-build-", dir=base))
+    except OSError:  # no writable temp folder (a read-only container): the files as shipped
+        return STATIC  # (Plotly's twins ship with it; the small files go uncompressed)
     try:
         fill(build)
         build.chmod(0o755)  # mkdtemp's 0700 would hide it from other users' servers

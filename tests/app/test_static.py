@@ -257,3 +257,13 @@ def test_a_copy_others_could_write_is_not_used(
     assert (private / "css" / "site.css").read_bytes() == (
         static_files.STATIC / "css" / "site.css"
     ).read_bytes()
+
+
+def test_a_temp_folder_that_cannot_be_made_serves_the_files_as_shipped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_temp(*args: Any, **kwargs: Any) -> str:
+        raise FileNotFoundError("No usable temporary directory found")
+
+    monkeypatch.setattr(tempfile, "gettempdir", no_temp)
+    assert static_files.compressed_copy("v4", NAMES) == static_files.STATIC
