@@ -33,8 +33,14 @@ from websockets.asyncio.client import ClientConnection
 
 from bench.stream import free_port, wait_up
 
-TWEAK_LRS = [round(0.01 + 0.0005 * i, 6) for i in range(1000)]  # valid in every lab; each new
-TWEAK_OF = {lr: i + 1 for i, lr in enumerate(TWEAK_LRS)}  # tweak i+1 sets TWEAK_LRS[i]
+
+def tweak_lr(i: int) -> float:
+    """Tweak ``i``'s learning rate: valid in every lab, and each one different, so that a
+    follower's ``config`` (which carries no id: the presenter's is not relayed) names it."""
+    return round(0.01 + 0.0005 * i, 6)
+
+
+TWEAK_OF = {tweak_lr(i): i for i in range(1, 1000)}  # a config's lr → the tweak that set it
 WARM_UP = 1.0  # seconds of play before the window: connections settle, frames flow
 GRACE = 3.0  # most seconds after the window to wait for the last tweaks' configs
 
@@ -96,7 +102,7 @@ async def tweak(
     sent: dict[int, float] = {}
     for i in range(tweaks):
         await asyncio.sleep(max(0.0, start + (i + 0.5) * seconds / tweaks - time.perf_counter()))
-        lr = TWEAK_LRS[i]
+        lr = tweak_lr(i + 1)
         sent[i + 1] = time.perf_counter()
         await presenter.send(json.dumps({"op": "configure", "id": i + 1, "params": {"lr": lr}}))
     return sent

@@ -30,6 +30,7 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection
 
 from app.redis_server import private_redis
+from bench.classroom import TWEAK_OF, tweak_lr
 from bench.server import Server, quantile
 from bench.workers import (
     ACK,
@@ -48,14 +49,6 @@ from bench.workers import (
 
 WARM_UP = 3.0
 GRACE = 3.0  # most seconds after the window for the last configs
-
-
-def tweak_lr(i: int) -> float:
-    """Tweak ``i``'s learning rate: valid in every lab, and each one different."""
-    return round(0.01 + 0.0005 * i, 6)
-
-
-TWEAK_OF = {tweak_lr(i): i for i in range(1, 1000)}
 EXACT_QUERY = "method=sgd&shuffle=true"
 EXACT_BEFORE = 95  # the fork comes 5 steps before the end of an epoch of 100 beans …
 EXACT_STEPS = 11  # … and the steps after it cross into the next, reshuffled one
