@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from urllib.parse import parse_qs, urlsplit
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.extensions.base import Extension
@@ -117,8 +118,7 @@ class SharedDeflateFactory(ServerPerMessageDeflateFactory):
 
 def follows_room(path: str) -> bool:
     """The socket's URL names a room to follow (the page's follower socket)."""
-    query = path.partition("?")[2]
-    return any(part.startswith("follow=") for part in query.split("&"))
+    return "follow" in parse_qs(urlsplit(path).query, keep_blank_values=True)
 
 
 class RoomDeflateProtocol(WebSocketsSansIOProtocol):
