@@ -129,6 +129,8 @@ def test_a_lesson_from_the_class_view(page: Page, people: list[Page], server: st
     # the teacher's chips follow: everyone but Bo runs the lesson's settings now
     teacher.locator("#cv-anon").uncheck()
     expect(tile(teacher, "Ada").locator(".pchip")).to_contain_text(["lr 3.0"], timeout=SLOW)
+    # and Bo's tile has his undo (summaries come twice a second): the CSV is made from tiles
+    expect(tile(teacher, "Bo").locator(".pchip")).to_contain_text(["ReLU → Sigmoid"], timeout=SLOW)
 
     # 6. the results as CSV, one row per student
     with teacher.expect_download() as got:
