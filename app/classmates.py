@@ -10,6 +10,7 @@ teacher's commands on their own session, in its runner like any op.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -131,6 +132,8 @@ class ClassSide:
         elif do == "push" and isinstance(c.get("params"), dict):
             self._to_student("pushed", preset=c.get("preset"))
             await s.act({"op": "configure", "params": c["params"]})
+        elif do == "watch":
+            await self._watched(member, c.get("open") is True)
         elif do == "spotlight":
             you = c.get("id") == member.id
             self._to_student("spotlight", name=c.get("name"), you=you)
@@ -146,6 +149,17 @@ class ClassSide:
             self.member = None
             await self._leave_class(member)
             self._to_student("closed", reason="room_closed")
+
+    async def _watched(self, member: Member, open_: bool) -> None:
+        """The class view opened (summaries from the newest frame on, one sent now) or closed."""
+        if member.summary is None:
+            return
+        if not open_:
+            member.summary.stop()
+            return
+        await self.session.call(member.summary.start)
+        with contextlib.suppress(BusDown):
+            await member.send(force=True)
 
     async def _relay(self, member: Member, channel: str) -> None:
         s = self.session

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.bus import Bus, BusDown
 from app.kept import Kept
-from app.member import PERIOD, class_channel, control_channel
+from app.member import HEARTBEAT, PERIOD, class_channel, control_channel
 from app.protocol import encode
 from app.rooms import SEP, Presented
 
@@ -57,6 +57,8 @@ class ClassView:
         self.fresh: dict[str, dict[str, list[list[float]]]] = {}  # curve points not yet sent
         self.gone: set[str] = set()
         self.open = False
+        self.told = 0.0  # when the students last heard that the view is open
+        self.newcomer = False  # a student just forked (or came back): tell them now
         self.anonymous = False
         self.spot: tuple[str, str] | None = None  # (student id, relay channel)
         self.spot_kept: Kept | None = None
@@ -82,6 +84,8 @@ class ClassView:
             return
         tile = self.tiles.setdefault(sid, {"id": sid, "series": {}, "changed": None})
         tile["seen"] = time.monotonic()
+        if msg.get("fresh") or (msg.get("state") == "forked" and tile.get("state") != "forked"):
+            self.newcomer = True
         self.gone.discard(sid)
         if msg.get("name") != tile.get("name"):
             tile["name"], tile["name_new"] = msg.get("name"), True
@@ -137,7 +141,11 @@ class ClassView:
                 self.dirty.clear()
                 self.fresh.clear()
                 self.gone.clear()
-            elif self.dirty or self.gone:
+                continue
+            if self.newcomer or now - self.told >= HEARTBEAT:
+                with contextlib.suppress(BusDown):
+                    await self._tell(True)
+            if self.dirty or self.gone:
                 self.send(self.update(full=False))
 
     def update(self, full: bool) -> dict[str, Any]:
@@ -171,8 +179,15 @@ class ClassView:
         await self.bus.publish(control_channel(self.code), json.dumps(command).encode())
 
     async def watch(self, open_: bool) -> None:
-        """The class view opened (the reply to it holds every tile) or closed."""
+        """The class view opened (the reply to it holds every tile) or closed. Students'
+        sessions summarise their runs only while it is open: they are told so now, and
+        while it stays open every few seconds (and at once when one forks)."""
         self.open = open_
+        await self._tell(open_)
+
+    async def _tell(self, open_: bool) -> None:
+        self.newcomer, self.told = False, time.monotonic()
+        await self.command({"do": "watch", "open": open_})
 
     async def anonymise(self, on: bool) -> None:
         self.anonymous = on

@@ -1,9 +1,10 @@
 """A student's place in a class: announced to the teacher, summarised, reachable.
 
 A student who follows a room is announced on the room's class channel; once they
-fork, their own session keeps them in the class: about twice a second it
-publishes a small summary of their run (``app/summaries.py``) for the teacher's
-class view, and it listens on the room's control channel for the teacher's
+fork, their own session keeps them in the class: while the teacher's class view
+is open (it says so on the control channel, and again every few seconds), about
+twice a second it publishes a small summary of their run (``app/summaries.py``);
+otherwise only a heartbeat. It listens on the room's control channel for the teacher's
 pause, push and spotlight. While spotlighted, a ``Relay`` publishes what their
 session sends on a channel of that spotlight's own, which the teacher's process
 passes on to the room's followers.
@@ -33,6 +34,7 @@ log = logging.getLogger("descent.class")
 Status = Callable[[], tuple[bool, dict[str, Any]]]  # a member's session: running?, its params
 PERIOD = 0.5  # seconds between a student's summaries: tiles update about twice a second
 HEARTBEAT = 3.0  # an unchanged run is still announced this often (the teacher drops silent ones)
+WATCH_EXPIRES = 3 * HEARTBEAT  # no word from an open class view for this long: nobody watches
 
 
 def class_channel(code: str) -> str:
@@ -92,6 +94,12 @@ class Member:
         self.closed = False  # the teacher left: the class is over
         self.relay: Relay | None = None
         self.spot_id: str | None = None
+        self.watched_at: float | None = None  # when an open class view last said so
+
+    def watched(self) -> bool:
+        """Is the teacher's class view open? (A teacher's process that died stops saying.)"""
+        at = self.watched_at
+        return at is not None and time.monotonic() - at < WATCH_EXPIRES
 
     def public(self) -> dict[str, Any]:
         """What the student's page learns of itself (the id lets it come back after a blip)."""
@@ -114,16 +122,23 @@ class Member:
             self.task.cancel()
         self.state, self.summary, self.status = "forked", summary, status
         await self.bus.subscribe(control_channel(self.code), self._command)
-        await self.send(force=True)
+        await self.send(force=True, fresh=True)
         self.task = asyncio.create_task(self._loop())
 
     async def _loop(self) -> None:
         while True:
             await asyncio.sleep(PERIOD)
             with contextlib.suppress(BusDown):
-                await self.send()
+                if self.watched():
+                    await self.send()
+                    continue
+                if self.summary is not None and self.summary.active:
+                    self.summary.stop()  # the view closed without a word: its process is gone
+                if time.monotonic() - self.sent_at >= HEARTBEAT:
+                    self.sent_at = time.monotonic()
+                    await self._publish({"kind": "hello", "state": self.state})
 
-    async def send(self, force: bool = False) -> None:
+    async def send(self, force: bool = False, fresh: bool = False) -> None:
         """A summary, if the run changed (or now and then, to say the student is still here)."""
         if self.summary is None or self.status is None:
             return
@@ -139,6 +154,8 @@ class Member:
             msg["pic"] = pic
         if params != self.params or force:
             msg["params"] = self.params = params
+        if fresh:  # just forked or back: the teacher's view says at once whether it is open
+            msg["fresh"] = True
         self.sent, self.sent_at = body, now
         await self._publish(msg)
 
@@ -153,10 +170,17 @@ class Member:
             command = json.loads(data)
         except ValueError:
             return
-        if isinstance(command, dict) and isinstance(command.get("do"), str):
-            if command["do"] == "closed":
-                self.closed = True
-            self.on_command(command)
+        if not isinstance(command, dict) or not isinstance(command.get("do"), str):
+            return
+        if command["do"] == "watch":
+            was, self.watched_at = self.watched(), time.monotonic()
+            if command.get("open") is not True:
+                self.watched_at = None
+            if was == self.watched():
+                return  # the view's heartbeat: nothing changed
+        elif command["do"] == "closed":
+            self.closed = True
+        self.on_command(command)
 
     async def leave(self) -> None:
         """Gone from the class: the teacher's tile goes, the commands stop."""

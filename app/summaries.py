@@ -5,6 +5,10 @@ thread (where the lab may be read): it keeps only a few numbers and, per lab, a
 tiny picture of the model. The class's publisher reads ``Summary.take`` about
 twice a second on the event loop; nothing here costs more than a frame's copy
 of a few hundred bytes, so a class of 60 adds next to nothing to the server.
+While no teacher watches the class view a summary is ``active = False``: a
+frame is only remembered, and ``start`` (again on the scheduler's thread)
+summarises the newest one when the view opens, so a class nobody
+looks at costs nothing per frame.
 
 Pictures (``pic``):
 
@@ -60,10 +64,15 @@ class Summary:
         self.pic_new = False
         self.data_id = 0  # the beans data drawn last (a new array is new data)
         self.failed = False  # logged once
+        self.active = False  # a teacher watches the class view: summarise every frame
+        self.last: tuple[Any, dict[str, Any]] | None = None  # the newest frame, while inactive
 
     def note(self, lab: Any, frame: dict[str, Any]) -> None:
         """Keep what a tile shows of this frame (on the scheduler's thread); a fault here
         costs the teacher a tile update, never the student their frame."""
+        if not self.active:
+            self.last = (lab, frame)  # two references: what a view opening later starts from
+            return
         try:
             self._note(lab, frame)
         except Exception:
@@ -85,6 +94,17 @@ class Summary:
             self.latest = latest
             if pic is not None:
                 self.pic, self.pic_new = pic, True
+
+    def start(self) -> None:
+        """Summarise every frame from now on, beginning with the newest one remembered. On
+        the scheduler's thread, like the frames: none is made meanwhile, none comes first."""
+        self.active = True
+        last, self.last = self.last, None
+        if last is not None:
+            self.note(*last)
+
+    def stop(self) -> None:
+        self.active = False
 
     def take(self) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The newest numbers, and the picture if it changed since the last take."""

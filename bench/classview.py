@@ -1,22 +1,20 @@
 """The class view's cost (issue 12): 1 teacher + N forked students playing circles.
 
-Two runs, each on a fresh server (``--workers``, default 2: the workers share rooms
-through the private redis-server the server starts):
+One server (``--workers``, default 2: the workers share rooms through the private
+redis-server the server starts). The teacher presents, N students follow the room and
+fork, and all play, each acking every frame. Then, ``--rounds`` times, a window with the
+class view closed (the same class: the students' sessions only send heartbeats) and one
+with it open (each session summarises its frames and sends a summary twice a second
+through the bus; the teacher's socket gets the tiles).
 
-- ``no class view``: the teacher presents and N private circles sessions play, each
-  acking every frame (the same load with no class: no summaries, no tiles);
-- ``class view``: the teacher presents, N students follow the room and fork (so each
-  session sends its summary twice a second through the bus), play the same way, and
-  the teacher's socket has the class view open.
+For each it reports the class view's update rate (``class`` messages/s), how often each
+tile is updated (per student, min and median), the bytes/s the teacher's socket receives,
+the students' frames/s, and the server's CPU (its whole process tree). A saturated server
+spends all the CPU it has either way, so the cost is given per frame: server CPU ms per
+student frame, and the open view's extra against the closed one. The machine may be
+shared: "other" CPU is reported.
 
-Over a ``--seconds`` window after a warm-up it reports the class view's update rate
-(``class`` messages/s), how often each tile is updated (per student, min and median),
-the bytes/s the teacher's socket receives, the students' frames/s, and the server's CPU
-(its whole process tree). A saturated server spends all the CPU it has either way, so
-the cost is also given per frame: server CPU ms per student frame, and the class view's
-extra against the run without it. The machine is shared: "other" CPU is reported.
-
-    python -m bench.classview [--students 60] [--seconds 60] [--workers 2]
+    python -m bench.classview [--students 60] [--seconds 20] [--rounds 3] [--workers 2]
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import statistics
 from collections import Counter
 from dataclasses import dataclass
@@ -90,8 +89,7 @@ async def fork(url: str, code: str, i: int) -> ClientConnection:
     return ws
 
 
-async def lesson(server: Server, args: argparse.Namespace, class_view: bool) -> dict[str, str]:
-    base = f"ws://127.0.0.1:{server.port}"
+async def gather_class(base: str, args: argparse.Namespace) -> tuple[Teacher, list[Student]]:
     teacher = Teacher(await connect(f"{base}/ws/circles"))
     await until(teacher.ws, FRAME)
     await send(teacher.ws, {"op": "present"})
@@ -99,67 +97,110 @@ async def lesson(server: Server, args: argparse.Namespace, class_view: bool) -> 
     sockets: list[ClientConnection] = []
     for i in range(0, args.students, 10):  # ten at a time: a class arriving, not a burst
         batch = range(i, min(i + 10, args.students))
-        sockets += await asyncio.gather(*(
-            fork(base, code, k) if class_view else connect(f"{base}/ws/circles") for k in batch
-        ))  # fmt: skip
-    students = [Student(ws) for ws in sockets]
+        sockets += await asyncio.gather(*(fork(base, code, k) for k in batch))
+    return teacher, [Student(ws) for ws in sockets]
+
+
+async def phase(server: Server, teacher: Teacher, students: list[Student],
+                seconds: float, open_: bool) -> dict[str, float]:  # fmt: skip
+    """One window with the class view open or closed: CPU, frames, tiles, bytes."""
+    await send(teacher.ws, {"op": "class", "do": "view", "open": open_})
+    await asyncio.sleep(WARM_UP)  # the students hear of it; the loop settles
+    frames = [s.frames for s in students]
+    teacher.messages, teacher.bytes, teacher.tiles = 0, 0, Counter()
+    meter = Meter({"server": server.pid})
+    await asyncio.sleep(seconds)
+    cpu = meter.read()
+    fps = sorted((s.frames - n) / seconds for s, n in zip(students, frames, strict=True))
+    tiles = teacher.tiles
+    silent = [0.0] * (len(students) - len(tiles)) if open_ else []  # never updated
+    rates = sorted([*silent, *(n / seconds for n in tiles.values())])
+    total = sum(fps)
+    return {
+        "ms": 10 * cpu["server"] / total if total else float("nan"),
+        "cpu": cpu["server"], "other": cpu["other"], "client": cpu["bench client"],
+        "fps_min": fps[0], "fps_median": statistics.median(fps), "total": total,
+        "messages": teacher.messages / seconds, "bytes": teacher.bytes / seconds,
+        "tile_min": rates[0] if rates else float("nan"),
+        "tile_median": statistics.median(rates) if rates else float("nan"),
+    }  # fmt: skip
+
+
+async def lesson(server: Server, args: argparse.Namespace) -> dict[bool, list[dict[str, float]]]:
+    """The same class, its view closed then open, ``--rounds`` times over: a saturated
+    server's CPU per frame drifts between servers by more than the view costs, so both
+    columns come from one server, one class, interleaved."""
+    base = f"ws://127.0.0.1:{server.port}"
+    teacher, students = await gather_class(base, args)
     tasks = [asyncio.create_task(play(s)) for s in students]
     tasks.append(asyncio.create_task(watch(teacher)))
+    phases: dict[bool, list[dict[str, float]]] = {False: [], True: []}
     try:
         for s in students:
             await send(s.ws, {"op": "play"})
-        if class_view:
-            await send(teacher.ws, {"op": "class", "do": "view", "open": True})
-        await asyncio.sleep(WARM_UP)
-        frames = [s.frames for s in students]
-        teacher.messages, teacher.bytes, teacher.tiles = 0, 0, Counter()
-        meter = Meter({"server": server.pid})
-        await asyncio.sleep(args.seconds)
-        cpu = meter.read()
-        fps = sorted((s.frames - n) / args.seconds for s, n in zip(students, frames, strict=True))
-        tiles = teacher.tiles or Counter()
-        messages, received = teacher.messages, teacher.bytes
+        for _ in range(args.rounds):
+            for open_ in (False, True):
+                phases[open_].append(await phase(server, teacher, students, args.seconds, open_))
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await close_all([teacher.ws, *sockets])
-    total = sum(fps)
-    silent = [0.0] * (args.students - len(tiles)) if class_view else []  # never updated
-    rates = sorted([*silent, *(n / args.seconds for n in tiles.values())])
-    return {
-        "class messages/s": f"{messages / args.seconds:.2f}",
-        "tiles updated per student/s: min": f"{rates[0]:.2f}" if rates else "-",
-        "  median": f"{statistics.median(rates):.2f}" if rates else "-",
-        "  students with a tile": str(len(rates)),
-        "bytes/s to the teacher (class)": f"{received / args.seconds:.0f}",
-        "student frames/s: total": f"{total:.0f}",
-        "  min / median": f"{fps[0]:.1f} / {statistics.median(fps):.1f}",
-        "server CPU %": f"{cpu['server']:.0f}",
-        "server CPU ms per frame": f"{10 * cpu['server'] / total:.3f}" if total else "-",
-        "CPU % bench client": f"{cpu['bench client']:.0f}",
-        "CPU % other": f"{cpu['other']:.0f}",
-    }
+        await close_all([teacher.ws, *(s.ws for s in students)])
+    return phases
+
+
+ROWS = {  # label, key, format
+    "server CPU ms per student frame": ("ms", "{:.3f}"),
+    "server CPU %": ("cpu", "{:.0f}"),
+    "student frames/s: total": ("total", "{:.0f}"),
+    "  min / median": ("fps", ""),
+    "class messages/s": ("messages", "{:.2f}"),
+    "bytes/s to the teacher (class)": ("bytes", "{:.0f}"),
+    "tiles updated per student/s: min": ("tile_min", "{:.2f}"),
+    "  median": ("tile_median", "{:.2f}"),
+    "CPU % bench client / other": ("load", ""),
+}
+
+
+def cell(rows: list[dict[str, float]], key: str, form: str) -> str:
+    """The median over the rounds (the min of each window for a min); "-" for none."""
+    if all(math.isnan(r.get(key, 0.0)) for r in rows):
+        return "-"
+
+    def med(k: str) -> float:
+        return statistics.median(r[k] for r in rows)
+
+    if key == "fps":
+        return f"{min(r['fps_min'] for r in rows):.1f} / {med('fps_median'):.1f}"
+    if key == "load":
+        return f"{med('client'):.0f} / {med('other'):.0f}"
+    if key == "tile_min":
+        return form.format(min(r[key] for r in rows))
+    return form.format(med(key))
 
 
 async def run(args: argparse.Namespace) -> None:
-    columns = {}
-    for name, class_view in (("no class view", False), ("class view", True)):
-        async with launch(args.workers) as server:
-            columns[name] = await lesson(server, args, class_view)
-    per_frame = [float(c["server CPU ms per frame"]) for c in columns.values()]
-    extra = per_frame[1] / per_frame[0] - 1
+    async with launch(args.workers) as server:
+        phases = await lesson(server, args)
     print(
-        f"1 teacher + {args.students} students playing circles (defaults), acking each frame; "
-        f"--workers {args.workers}; {args.seconds:g} s window; server at {revision()}"
+        f"1 teacher + {args.students} forked students playing circles (defaults), acking each "
+        f"frame; --workers {args.workers}; view closed, then open, {args.rounds} times, "
+        f"{args.seconds:g} s windows (medians); server at {revision()}"
     )
-    print(f"{'':34}" + "".join(f"{head:>16}" for head in columns))
-    for row in columns["class view"]:
-        print(f"{row:34}" + "".join(f"{col[row]:>16}" for col in columns.values()))
-    tiles = columns["class view"]["tiles updated per student/s: min"]
+    print(f"{'':34}{'view closed':>16}{'view open':>16}")
+    for label, (key, form) in ROWS.items():
+        print(f"{label:34}" + "".join(f"{cell(phases[o], key, form):>16}" for o in (False, True)))
+    pairs = [b["ms"] / a["ms"] - 1 for a, b in zip(phases[False], phases[True], strict=True)]
+    extra = (
+        statistics.median(b["ms"] for b in phases[True])
+        / statistics.median(a["ms"] for a in phases[False])
+        - 1
+    )
     print(
-        f"extra server CPU per frame with the class view: {100 * extra:+.1f} % "
-        f"(target ≤ {100 * TARGET_EXTRA:.0f} %); slowest tile {tiles} updates/s "
+        f"extra server CPU per frame with the class view open: {100 * extra:+.1f} % "
+        f"(target ≤ {100 * TARGET_EXTRA:.0f} %; each round: "
+        + ", ".join(f"{100 * p:+.1f} %" for p in pairs)
+        + f"); slowest tile {cell(phases[True], 'tile_min', '{:.2f}')} updates/s "
         f"(target ≥ {TARGET_TILE_HZ:g})"
     )
 
@@ -167,7 +208,8 @@ async def run(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=60)
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     asyncio.run(run(parser.parse_args()))
 
