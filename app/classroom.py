@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from app.classmates import ClassSide
 from app.classview import ClassView
 from app.member import Member
+from app.presented import Presented
 from app.protocol import ProtocolError, encode, shown
-from app.rooms import Presented, Rooms, Watch
+from app.rooms import Rooms, Watch
 from engine import export
 
 if TYPE_CHECKING:

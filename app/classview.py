@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 from app.bus import Bus, BusDown
 from app.kept import Kept
 from app.member import HEARTBEAT, PERIOD, class_channel, control_channel
+from app.presented import SEP, Presented
 from app.protocol import encode
-from app.rooms import SEP, Presented
 
 if TYPE_CHECKING:
     from app.outbox import Outbox

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.bus import Batch, Bus, BusDown
-from app.rooms import SEP, Presented
+from app.presented import SEP, Presented
 from app.summaries import Summary
 
 log = logging.getLogger("descent.class")

@@ -23,7 +23,7 @@ from starlette.websockets import WebSocket
 from app.kept import Kept, has_details, without_id
 
 if TYPE_CHECKING:
-    from app.rooms import Presented
+    from app.presented import Presented
 
 LOW_WATER = 256 * 1024  # replies waiting below this: the session takes its next op
 # a client that acks, but missed one, gets a frame anyway after this long: a lost or

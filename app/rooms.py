@@ -13,9 +13,8 @@ process or host. On the bus, for room ``CODE``:
 
 Each process subscribes once per room it has followers in (a ``Watch``) and
 hands messages to their outboxes: frames through their one-slot mailboxes, so a
-slow follower skips frames and never slows the class. The presenter's
-``Presented`` publishes from a task of its own: frames waiting there are
-replaced by newer ones, replies keep their order.
+slow follower skips frames and never slows the class. The presenter's side,
+``Presented``, is in app/presented.py.
 """
 
 from __future__ import annotations
@@ -27,12 +26,12 @@ import logging
 import re
 import secrets
 import time
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.bus import Batch, Bus, BusDown
+from app.bus import Bus, BusDown
 from app.kept import Kept
+from app.presented import ROOM_TTL, SEP, Presented, room_key
 from app.protocol import ProtocolError
 
 if TYPE_CHECKING:
@@ -43,106 +42,12 @@ log = logging.getLogger("descent.rooms")
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread off a projector
 CODE_LENGTH = 5  # 32⁵ ≈ 33 million codes
 CODE = re.compile(f"[{ALPHABET}]{{{CODE_LENGTH}}}")
-ROOM_TTL = 6 * 3600.0  # a room not refreshed for this long is gone (its process died)
-FINAL_TTL = 2 * 3600.0  # forks of a closed room, this long after the presenter left
 FORK_TIMEOUT = 5.0  # seconds for the presenter's process to answer a fork
-SEP = "\x1e"  # between texts on the channel: JSON escapes every control character
 UNAVAILABLE = "classroom rooms are unavailable right now (the room service is down); "
 
 
 def unavailable(what: str) -> ProtocolError:
     return ProtocolError("rooms_unavailable", UNAVAILABLE + what)
-
-
-def _key(code: str, part: str = "") -> str:
-    return f"room:{code}{':' + part if part else ''}"
-
-
-class Presented:
-    """The presenter's side of a room: publishes what its session sends, answers forks."""
-
-    def __init__(self, bus: Bus, code: str, lab_id: str, params: Callable[[], dict[str, Any]],
-                 kept: Kept, on_fork: Callable[[str], None]) -> None:  # fmt: skip
-        self.bus, self.code, self.lab_id, self.params, self.kept = bus, code, lab_id, params, kept
-        self.on_fork = on_fork
-        self.queue: deque[bytes] = deque()
-        self.frame: str | None = None
-        self.wake = asyncio.Event()
-        self.task = asyncio.create_task(self._publish())
-        self.failures = 0  # rounds lost to the bus being down, for the log
-
-    @property
-    def follow_url(self) -> str:
-        return f"/labs/{self.lab_id}?follow={self.code}"
-
-    def broadcast(self, texts: Iterable[str]) -> None:
-        if self.frame is not None:  # an older frame goes first, as in the outbox
-            self.queue.append(b"F" + self.frame.encode())
-            self.frame = None
-        self.queue.append(b"T" + SEP.join(texts).encode())
-        self.wake.set()
-
-    def broadcast_frame(self, text: str) -> None:
-        self.frame = text
-        self.wake.set()
-
-    async def _publish(self) -> None:
-        while True:
-            await self.wake.wait()
-            self.wake.clear()
-            await self._round()
-
-    def _waiting(self) -> list[bytes]:
-        """What waits to be published, in order: replies, then the newest frame."""
-        items = list(self.queue)
-        self.queue.clear()
-        if self.frame is not None:
-            items.append(b"F" + self.frame.encode())
-            self.frame = None
-        return items
-
-    async def _round(self) -> None:
-        """Publish what waits, and store what changed for latecomers, in one batch."""
-        items = self._waiting()
-        batch = Batch([(_key(self.code), data) for data in items])
-        if self.kept.dirty:
-            dirty = {name: self.kept.fields[name].encode() for name in self.kept.dirty}
-            batch.fields.append((_key(self.code, "kept"), dirty, ROOM_TTL))
-            self.kept.dirty.clear()
-        if any(item.startswith(b"T") for item in items):
-            batch.sets.append((_key(self.code), self._meta(), ROOM_TTL))
-        try:
-            await self.bus.run(batch)
-        except BusDown as exc:
-            self.failures += 1
-            if self.failures in (1, 100) or self.failures % 1000 == 0:
-                log.warning("room %s: cannot publish (%s); its followers miss it", self.code, exc)
-
-    def _meta(self) -> bytes:
-        return json.dumps({"lab": self.lab_id, "params": self.params()}).encode()
-
-    async def start(self) -> None:
-        await self.bus.set(_key(self.code), self._meta(), ROOM_TTL)
-        await self.bus.subscribe(_key(self.code, "fork"), self._fork_asked)
-
-    def _fork_asked(self, data: bytes) -> None:
-        self.on_fork(data.decode(errors="replace")[:32])
-
-    async def answer(self, request: str, snapshot: bytes) -> None:
-        with contextlib.suppress(BusDown):
-            await self.bus.publish(_key(self.code, f"fork:{request}"), snapshot)
-
-    async def close(self, final: bytes) -> None:
-        """The presenter left: keep its last state for forks, tell the followers."""
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
-        with contextlib.suppress(BusDown):
-            await self._round()
-            await self.bus.unsubscribe(_key(self.code, "fork"), self._fork_asked)
-            await self.bus.set(_key(self.code, "final"), final, FINAL_TTL)
-            await self.bus.delete(_key(self.code), _key(self.code, "kept"), _key(self.code, "n"))
-            await self.bus.publish(_key(self.code), b"C")
 
 
 class Watch:
@@ -194,7 +99,7 @@ class Rooms:
         try:
             while True:
                 code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-                if await self.bus.set(_key(code), b"{}", ROOM_TTL, only_new=True):
+                if await self.bus.set(room_key(code), b"{}", ROOM_TTL, only_new=True):
                     break
             room = Presented(self.bus, code, lab_id, params, kept, on_fork)
         except BusDown as exc:
@@ -214,17 +119,17 @@ class Rooms:
         try:
             if not await self._may_join(address):
                 raise ProtocolError("rate_limited", "too many attempts to join; wait a minute")
-            meta = await self.bus.get(_key(canonical)) if canonical else None
+            meta = await self.bus.get(room_key(canonical)) if canonical else None
             info = json.loads(meta) if meta else {}
             if info.get("lab") != lab_id or canonical is None:
                 shown = code[:16]
                 raise ProtocolError("no_such_room", f"no {lab_id} room {shown!r} is open")
-            if await self.bus.add(_key(canonical, "n"), 1, ROOM_TTL) > self.max_followers:
-                await self.bus.add(_key(canonical, "n"), -1, ROOM_TTL)
+            if await self.bus.add(room_key(canonical, "n"), 1, ROOM_TTL) > self.max_followers:
+                await self.bus.add(room_key(canonical, "n"), -1, ROOM_TTL)
                 raise ProtocolError("room_full", f"room {canonical} is full")
             watch = await self._watch(canonical)
             catch_up = Kept()
-            catch_up.load(await self.bus.fields(_key(canonical, "kept")))
+            catch_up.load(await self.bus.fields(room_key(canonical, "kept")))
         except BusDown as exc:
             log.warning("room %s: a follower could not join: %s", code[:16], exc)
             raise unavailable("following needs it; your own lab works") from exc
@@ -250,11 +155,11 @@ class Rooms:
         try:
             if not await self._may_join(address):
                 raise ProtocolError("rate_limited", "too many attempts to join; wait a minute")
-            meta = await self.bus.get(_key(canonical)) if canonical else None
+            meta = await self.bus.get(room_key(canonical)) if canonical else None
             if canonical is None or json.loads(meta or b"{}").get("lab") != lab_id:
                 raise ProtocolError("no_such_room", f"no {lab_id} room {code[:16]!r} is open")
-            if await self.bus.add(_key(canonical, "n"), 1, ROOM_TTL) > self.max_followers:
-                await self.bus.add(_key(canonical, "n"), -1, ROOM_TTL)
+            if await self.bus.add(room_key(canonical, "n"), 1, ROOM_TTL) > self.max_followers:
+                await self.bus.add(room_key(canonical, "n"), -1, ROOM_TTL)
                 raise ProtocolError("room_full", f"room {canonical} is full")
         except BusDown as exc:
             raise unavailable("your class needs it; your own lab works") from exc
@@ -262,14 +167,14 @@ class Rooms:
 
     async def free_seat(self, code: str) -> None:
         with contextlib.suppress(BusDown):
-            await self.bus.add(_key(code, "n"), -1, ROOM_TTL)
+            await self.bus.add(room_key(code, "n"), -1, ROOM_TTL)
 
     async def lab_of(self, code: str) -> tuple[str, str] | None:
         """(canonical code, lab) of an open room, for ``/join/CODE``; None if there is none."""
         canonical = self.normal(code)
         if canonical is None:
             return None
-        meta = await self.bus.get(_key(canonical))
+        meta = await self.bus.get(room_key(canonical))
         lab = json.loads(meta or b"{}").get("lab")
         return (canonical, lab) if isinstance(lab, str) else None
 
@@ -278,8 +183,8 @@ class Rooms:
         if watch is None:
             watch = self.watches[code] = Watch(code)
             try:
-                await self.bus.subscribe(_key(code), watch.on_message)
-                watch.kept.load(await self.bus.fields(_key(code, "kept")))
+                await self.bus.subscribe(room_key(code), watch.on_message)
+                watch.kept.load(await self.bus.fields(room_key(code, "kept")))
             except BusDown:
                 await self._unwatch(watch)
                 raise
@@ -290,7 +195,7 @@ class Rooms:
         watch.followers.discard(outbox)
         with contextlib.suppress(BusDown):
             if not watch.closed and not keep_seat:
-                await self.bus.add(_key(watch.code, "n"), -1, ROOM_TTL)
+                await self.bus.add(room_key(watch.code, "n"), -1, ROOM_TTL)
         if not watch.followers:
             await self._unwatch(watch)
 
@@ -298,7 +203,7 @@ class Rooms:
         if self.watches.get(watch.code) is watch:
             del self.watches[watch.code]
         with contextlib.suppress(BusDown):
-            await self.bus.unsubscribe(_key(watch.code), watch.on_message)
+            await self.bus.unsubscribe(room_key(watch.code), watch.on_message)
 
     async def fork(self, watch: Watch) -> bytes:
         """The presenter's state now, pickled; its last state if it has left."""
@@ -307,7 +212,7 @@ class Rooms:
                 snapshot = await self._ask_presenter(watch)
                 if snapshot:
                     return snapshot
-            final = await self.bus.get(_key(watch.code, "final"))
+            final = await self.bus.get(room_key(watch.code, "final"))
         except BusDown as exc:
             raise unavailable("forking needs it; try again in a moment") from exc
         if final is None:
@@ -317,7 +222,7 @@ class Rooms:
     async def _ask_presenter(self, watch: Watch) -> bytes:
         request = secrets.token_hex(8)
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        channel = _key(watch.code, f"fork:{request}")
+        channel = room_key(watch.code, f"fork:{request}")
 
         def answered(data: bytes) -> None:
             if not future.done():
@@ -326,7 +231,7 @@ class Rooms:
         watch.forks.add(future)
         await self.bus.subscribe(channel, answered)
         try:
-            await self.bus.publish(_key(watch.code, "fork"), request.encode())
+            await self.bus.publish(room_key(watch.code, "fork"), request.encode())
             return await asyncio.wait_for(future, FORK_TIMEOUT)
         except TimeoutError:
             return b""  # the presenter's process did not answer: its last state, if any

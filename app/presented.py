@@ -1,0 +1,118 @@
+"""The presenter's side of a room: what its session sends, published on the bus.
+
+See app/rooms.py for the room's keys and channels. ``Presented`` publishes from a
+task of its own, so the presenter's session never waits on the bus: frames waiting
+there are replaced by newer ones, replies keep their order, and what changed for
+latecomers is stored in the same batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from app.bus import Batch, Bus, BusDown
+from app.kept import Kept
+
+log = logging.getLogger("descent.rooms")
+ROOM_TTL = 6 * 3600.0  # a room not refreshed for this long is gone (its process died)
+FINAL_TTL = 2 * 3600.0  # forks of a closed room, this long after the presenter left
+SEP = "\x1e"  # between texts on the channel: JSON escapes every control character
+
+
+def room_key(code: str, part: str = "") -> str:
+    return f"room:{code}{':' + part if part else ''}"
+
+
+class Presented:
+    """The presenter's side of a room: publishes what its session sends, answers forks."""
+
+    def __init__(self, bus: Bus, code: str, lab_id: str, params: Callable[[], dict[str, Any]],
+                 kept: Kept, on_fork: Callable[[str], None]) -> None:  # fmt: skip
+        self.bus, self.code, self.lab_id, self.params, self.kept = bus, code, lab_id, params, kept
+        self.on_fork = on_fork
+        self.queue: deque[bytes] = deque()
+        self.frame: str | None = None
+        self.wake = asyncio.Event()
+        self.task = asyncio.create_task(self._publish())
+        self.failures = 0  # rounds lost to the bus being down, for the log
+
+    @property
+    def follow_url(self) -> str:
+        return f"/labs/{self.lab_id}?follow={self.code}"
+
+    def broadcast(self, texts: Iterable[str]) -> None:
+        if self.frame is not None:  # an older frame goes first, as in the outbox
+            self.queue.append(b"F" + self.frame.encode())
+            self.frame = None
+        self.queue.append(b"T" + SEP.join(texts).encode())
+        self.wake.set()
+
+    def broadcast_frame(self, text: str) -> None:
+        self.frame = text
+        self.wake.set()
+
+    async def _publish(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            await self._round()
+
+    def _waiting(self) -> list[bytes]:
+        """What waits to be published, in order: replies, then the newest frame."""
+        items = list(self.queue)
+        self.queue.clear()
+        if self.frame is not None:
+            items.append(b"F" + self.frame.encode())
+            self.frame = None
+        return items
+
+    async def _round(self) -> None:
+        """Publish what waits, and store what changed for latecomers, in one batch."""
+        items = self._waiting()
+        batch = Batch([(room_key(self.code), data) for data in items])
+        if self.kept.dirty:
+            dirty = {name: self.kept.fields[name].encode() for name in self.kept.dirty}
+            batch.fields.append((room_key(self.code, "kept"), dirty, ROOM_TTL))
+            self.kept.dirty.clear()
+        if any(item.startswith(b"T") for item in items):
+            batch.sets.append((room_key(self.code), self._meta(), ROOM_TTL))
+        try:
+            await self.bus.run(batch)
+        except BusDown as exc:
+            self.failures += 1
+            if self.failures in (1, 100) or self.failures % 1000 == 0:
+                log.warning("room %s: cannot publish (%s); its followers miss it", self.code, exc)
+
+    def _meta(self) -> bytes:
+        return json.dumps({"lab": self.lab_id, "params": self.params()}).encode()
+
+    async def start(self) -> None:
+        await self.bus.set(room_key(self.code), self._meta(), ROOM_TTL)
+        await self.bus.subscribe(room_key(self.code, "fork"), self._fork_asked)
+
+    def _fork_asked(self, data: bytes) -> None:
+        self.on_fork(data.decode(errors="replace")[:32])
+
+    async def answer(self, request: str, snapshot: bytes) -> None:
+        with contextlib.suppress(BusDown):
+            await self.bus.publish(room_key(self.code, f"fork:{request}"), snapshot)
+
+    async def close(self, final: bytes) -> None:
+        """The presenter left: keep its last state for forks, tell the followers."""
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+        with contextlib.suppress(BusDown):
+            await self._round()
+            await self.bus.unsubscribe(room_key(self.code, "fork"), self._fork_asked)
+            await self.bus.set(room_key(self.code, "final"), final, FINAL_TTL)
+            await self.bus.delete(
+                room_key(self.code), room_key(self.code, "kept"), room_key(self.code, "n")
+            )
+            await self.bus.publish(room_key(self.code), b"C")
