@@ -40,6 +40,11 @@ class ForkRequest:
     request: str
 
 
+@dataclass
+class RoomTaken:
+    """Put in the presenter's inbox: another of its pages (a reload) presents the room now."""
+
+
 def snapshot(lab: Lab[Any], speed: float) -> bytes:
     """A lab and its speed as bytes any process of this server can load."""
     return pickle.dumps((lab, speed), protocol=pickle.HIGHEST_PROTOCOL)
@@ -55,6 +60,7 @@ class Classroom(ClassSide):
         self.cached: tuple[Any, bytes] | None = None  # the last snapshot, and of what state
         self.view: ClassView | None = None  # the class of the room this session presents
         self.member: Member | None = None  # this session's place in a class
+        self.key = ""  # the room's key, told to the presenter's page only (to come back)
 
     async def handle(self, op: str, msg: dict[str, Any], msg_id: Any) -> bool:
         """Carry out a classroom op, or refuse any op while following; False if not ours."""
@@ -81,21 +87,64 @@ class Classroom(ClassSide):
     # -- presenter -------------------------------------------------------------------
 
     async def present(self, msg_id: Any) -> None:
-        s = self.session
         if self.member is not None:  # a student presenting their own room leaves their class
             member, self.member = self.member, None
             await self._leave_class(member)
             self._to_student("left")
         if self.room is None:
-            ask = s.inbox.ask
-            room = await self.rooms.open(
-                s.spec.id, s.params, s.outbox.kept, lambda req: ask(ForkRequest(req))
-            )
-            self.room = s.outbox.room = room
-            self.view = ClassView(self.rooms.bus, room, s.outbox, self._to_teacher)
-            await self.view.start()
-        reply = {"type": "room", "room": self.room.code, "follow_url": self.room.follow_url}
-        s.reply(msg_id, reply)
+            await self._open(None)
+        assert self.room is not None
+        self._room_reply(msg_id, resumed=False)
+
+    async def _open(self, back: tuple[str, str] | None) -> None:
+        s, ask = self.session, self.session.inbox.ask
+        room, key = await self.rooms.open(s.spec.id, s.params, s.outbox.kept,
+                                          lambda req: ask(ForkRequest(req)),
+                                          lambda: ask(RoomTaken()), back)  # fmt: skip
+        self.key = key or self.key
+        self.room = s.outbox.room = room
+        self.view = ClassView(self.rooms.bus, room, s.outbox, self._to_teacher)
+        await self.view.start()
+
+    def _room_reply(self, msg_id: Any, resumed: bool) -> None:
+        """The room, to the presenter's page only: its key lets a reload take it back."""
+        assert self.room is not None
+        s, room = self.session, self.room
+        reply = {"type": "room", "room": room.code, "follow_url": room.follow_url,
+                 "key": self.key, "resumed": resumed}  # fmt: skip
+        s.outbox.put(s.encode_reply(reply, msg_id), mirror=False)
+
+    async def reclaim(self, query: dict[str, str]) -> bool:
+        """A presenter's page back (``present=CODE&key=K``): its room, class and run again,
+        at the step it had reached. False if that cannot be (the page starts anew)."""
+        s, key = self.session, query.get("key", "")
+        back = await self.rooms.reclaim(query.get("present", ""), s.spec.id, key)
+        if back is None:
+            return False
+        code, hashed, state = back
+        s.lab, s.speed = await s.call(pickle.loads, state)
+        s.outbox.put(encode(s.hello(s.params())))
+        s.outbox.put(*await s.call(s.data_and_frame, None, True), s.state_text())
+        try:
+            await self._open((code, hashed))
+        except ProtocolError as exc:
+            s.outbox.put(encode(exc.to_message()), mirror=False)  # presents no more, runs on
+            return True
+        self.key = key
+        self._room_reply(None, resumed=True)
+        return True
+
+    async def taken(self) -> None:
+        """Another page of this presenter took the room: this one presents no more."""
+        s, room, view = self.session, self.room, self.view
+        if room is None or view is None:
+            return
+        self.room = self.view = s.outbox.room = None
+        await view.suspend(give_back=False)
+        await room.retire()
+        s.outbox.put(
+            encode({"type": "room_closed", "room": room.code, "taken": True}), mirror=False
+        )
 
     async def answer_fork(self, request: ForkRequest) -> None:
         s, room = self.session, self.room
@@ -108,18 +157,24 @@ class Classroom(ClassSide):
         await room.answer(request.request, self.cached[1])
 
     async def leave(self) -> None:
-        """The session ends: close its room (keeping its last state), or stop following."""
-        s = self.session
-        if self.view is not None:
-            view, self.view = self.view, None
-            await view.close()
+        """The session ends: its room waits for the page to come back (or closes, keeping its
+        last state for forks), or it stops following."""
+        s, grace = self.session, self.session.settings.presenter_grace_s
+        view, self.view = self.view, None
+        if view is not None:
+            await (view.suspend() if grace else view.close())
         if self.member is not None:
             member, self.member = self.member, None
             await self._leave_class(member)
         if self.room is not None:
             room, self.room, s.outbox.room = self.room, None, None
             # the lab has settled (no job runs now): pickling it off the event loop is safe
-            await room.close(await asyncio.to_thread(snapshot, s.lab, s.speed))
+            final = await asyncio.to_thread(snapshot, s.lab, s.speed)
+            if grace and view is not None:
+                await room.away(final)
+                self.rooms.linger(room, grace, lambda: _end(view, room, final))
+            else:
+                await room.close(final)
         if self.following is not None:
             await self.rooms.leave(self.following, s.outbox)
 
@@ -186,3 +241,9 @@ class Classroom(ClassSide):
         filename, content = await s.call(EXPORTERS[fmt], s.lab)
         reply = {"type": "export", "format": fmt, "filename": filename, "content": content}
         s.outbox.put(s.encode_reply(reply, msg_id), mirror=False)  # for the one who asked
+
+
+async def _end(view: ClassView, room: Presented, final: bytes) -> None:
+    """No page came back to a room in time: the class and the room close."""
+    await view.close()
+    await room.close(final)

@@ -249,6 +249,26 @@ class ClassView:
         self.room.broadcast([off, *(t for t in own.catch_up() if t != off)])
         self.outbox.room = self.room
 
+    async def suspend(self, give_back: bool = True) -> None:
+        """The teacher's socket closed (they may come back) or another of their pages took
+        the room (``give_back`` False: the room is not ours to give back a spotlight in).
+        Stop listening, stop the students' summaries; the class itself goes on."""
+        if self.task is not None:
+            self.task.cancel()
+        for task in list(self.ending):
+            task.cancel()
+        with contextlib.suppress(BusDown):
+            if self.spot is not None and give_back:
+                await self._unspot()
+            elif self.spot is not None:
+                await self.bus.unsubscribe(self.spot[1], self._relayed)
+                await self.command({"do": "unspotlight", "id": self.spot[0]})
+            self.spot = None
+            await self.bus.unsubscribe(class_channel(self.code), self._heard)
+            if give_back:  # a page that took the room over tells the students itself
+                await self.command({"do": "watch", "open": False})
+        self.open = False
+
     async def close(self) -> None:
         """The teacher left: the class is over for every student."""
         if self.task is not None:

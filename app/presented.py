@@ -4,14 +4,23 @@ See app/rooms.py for the room's keys and channels. ``Presented`` publishes from 
 task of its own, so the presenter's session never waits on the bus: frames waiting
 there are replaced by newer ones, replies keep their order, and what changed for
 latecomers is stored in the same batch.
+
+A room outlives a presenter's reload. When the presenting socket closes, the room
+is ``away``: it keeps the presenter's last state (forks get it) for a grace
+period, and a page that comes back with the room's key takes it over with that
+state (``Rooms.reclaim``). Each presenting session is an ``owner`` (a token in
+the room's meta); a new one announces itself on ``room:CODE:owner``, and the old
+one retires (or, if its socket is still open, learns the room was taken).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
+import secrets
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -29,18 +38,29 @@ def room_key(code: str, part: str = "") -> str:
     return f"room:{code}{':' + part if part else ''}"
 
 
+def key_hash(key: str) -> str:
+    """What the bus keeps of a room's key: enough to check one, not to use it."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 class Presented:
     """The presenter's side of a room: publishes what its session sends, answers forks."""
 
     def __init__(self, bus: Bus, code: str, lab_id: str, params: Callable[[], dict[str, Any]],
-                 kept: Kept, on_fork: Callable[[str], None]) -> None:  # fmt: skip
+                 kept: Kept, on_fork: Callable[[str], None], hashed_key: str = "",
+                 on_taken: Callable[[], None] | None = None) -> None:  # fmt: skip
         self.bus, self.code, self.lab_id, self.params, self.kept = bus, code, lab_id, params, kept
-        self.on_fork = on_fork
+        self.on_fork, self.on_taken, self.hashed_key = on_fork, on_taken, hashed_key
         self.queue: deque[bytes] = deque()
         self.frame: str | None = None
         self.wake = asyncio.Event()
         self.task = asyncio.create_task(self._publish())
         self.failures = 0  # rounds lost to the bus being down, for the log
+        self.owner = secrets.token_hex(8)
+        self.final: bytes | None = None  # the presenter's last state, while it is away
+        self.retired = asyncio.Event()  # another session took the room over
+        self.answering: set[asyncio.Task[None]] = set()
+        self.unanswered: set[str] = set()  # fork requests passed to the session
 
     @property
     def follow_url(self) -> str:
@@ -90,27 +110,74 @@ class Presented:
                 log.warning("room %s: cannot publish (%s); its followers miss it", self.code, exc)
 
     def _meta(self) -> bytes:
-        return json.dumps({"lab": self.lab_id, "params": self.params()}).encode()
+        meta = {"lab": self.lab_id, "params": self.params(), "owner": self.owner,
+                "key": self.hashed_key}  # fmt: skip
+        return json.dumps(meta).encode()
 
     async def start(self) -> None:
         await self.bus.set(room_key(self.code), self._meta(), ROOM_TTL)
         await self.bus.subscribe(room_key(self.code, "fork"), self._fork_asked)
+        await self.bus.subscribe(room_key(self.code, "owner"), self._owner_changed)
+        await self.bus.publish(room_key(self.code, "owner"), self.owner.encode())
+        self.kept.dirty.update(self.kept.fields)  # what the session sent so far: for latecomers
+        self.wake.set()
 
     def _fork_asked(self, data: bytes) -> None:
-        self.on_fork(data.decode(errors="replace")[:32])
+        request = data.decode(errors="replace")[:32]
+        if self.final is None:
+            self.unanswered.add(request)
+            self.on_fork(request)
+        else:
+            self._answer_later(request, self.final)  # away: its last state
+
+    def _answer_later(self, request: str, snapshot: bytes) -> None:
+        task = asyncio.ensure_future(self.answer(request, snapshot))
+        self.answering.add(task)
+        task.add_done_callback(self.answering.discard)
+
+    def _owner_changed(self, data: bytes) -> None:
+        if data.decode(errors="replace") == self.owner or self.retired.is_set():
+            return
+        self.retired.set()
+        if self.final is None and self.on_taken is not None:
+            self.on_taken()  # still presenting: its session gives the room up
+
+    async def away(self, final: bytes) -> None:
+        """The presenter's socket closed: publish what waits, keep its last state for forks
+        and for its page coming back (``Rooms.linger`` decides when the room closes)."""
+        await self._stop()
+        self.final = final
+        for request in list(self.unanswered):  # asked as the session ended: it never will
+            self._answer_later(request, final)
+        with contextlib.suppress(BusDown):
+            await self._round()
+            await self.bus.set(room_key(self.code, "final"), final, FINAL_TTL)
+
+    async def retire(self) -> None:
+        """Another session presents this room now: stop, and leave the room to it."""
+        await self._stop()
+        self.retired.set()
+        with contextlib.suppress(BusDown):
+            await self.bus.unsubscribe(room_key(self.code, "fork"), self._fork_asked)
+            await self.bus.unsubscribe(room_key(self.code, "owner"), self._owner_changed)
+
+    async def _stop(self) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
 
     async def answer(self, request: str, snapshot: bytes) -> None:
+        self.unanswered.discard(request)
         with contextlib.suppress(BusDown):
             await self.bus.publish(room_key(self.code, f"fork:{request}"), snapshot)
 
     async def close(self, final: bytes) -> None:
         """The presenter left: keep its last state for forks, tell the followers."""
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
+        await self._stop()
         with contextlib.suppress(BusDown):
             await self._round()
             await self.bus.unsubscribe(room_key(self.code, "fork"), self._fork_asked)
+            await self.bus.unsubscribe(room_key(self.code, "owner"), self._owner_changed)
             await self.bus.set(room_key(self.code, "final"), final, FINAL_TTL)
             await self.bus.delete(
                 room_key(self.code), room_key(self.code, "kept"), room_key(self.code, "n")

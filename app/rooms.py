@@ -21,17 +21,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
 import logging
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from app.bus import Bus, BusDown
 from app.kept import Kept
-from app.presented import ROOM_TTL, SEP, Presented, room_key
+from app.presented import ROOM_TTL, SEP, Presented, key_hash, room_key
 from app.protocol import ProtocolError
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ class Rooms:
     def __init__(self, bus: Bus, max_followers: int, joins: JoinRate | None = None) -> None:
         self.bus, self.max_followers, self.joins = bus, max_followers, joins
         self.watches: dict[str, Watch] = {}
+        self.lingering: set[asyncio.Task[None]] = set()  # rooms whose presenter may come back
 
     @staticmethod
     def normal(code: str) -> str | None:
@@ -95,13 +97,19 @@ class Rooms:
         return code if CODE.fullmatch(code) else None
 
     async def open(self, lab_id: str, params: Callable[[], dict[str, Any]], kept: Kept,
-                   on_fork: Callable[[str], None]) -> Presented:  # fmt: skip
+                   on_fork: Callable[[str], None], on_taken: Callable[[], None],
+                   back: tuple[str, str] | None = None) -> tuple[Presented, str]:  # fmt: skip
+        """A new room (its code is new), or ``back``: (code, hashed key) of a room this
+        presenter takes over again. Returns the room and its key ("" when taken over)."""
+        key = "" if back else secrets.token_urlsafe(16)
         try:
-            while True:
-                code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-                if await self.bus.set(room_key(code), b"{}", ROOM_TTL, only_new=True):
-                    break
-            room = Presented(self.bus, code, lab_id, params, kept, on_fork)
+            if back is None:
+                while True:
+                    code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+                    if await self.bus.set(room_key(code), b"{}", ROOM_TTL, only_new=True):
+                        break
+            code, hashed = back or (code, key_hash(key))
+            room = Presented(self.bus, code, lab_id, params, kept, on_fork, hashed, on_taken)
         except BusDown as exc:
             raise unavailable("present later, or ask the operator") from exc
         try:
@@ -109,7 +117,50 @@ class Rooms:
         except BusDown as exc:
             room.task.cancel()
             raise unavailable("present later, or ask the operator") from exc
-        return room
+        return room, key
+
+    async def reclaim(self, code: str, lab_id: str, key: str) -> tuple[str, str, bytes] | None:
+        """A presenter's page back with its room's key: (code, hashed key, the presenter's
+        state now), asked of the presenting session if it is still there, else its last
+        state; None if there is no such room, the key is wrong or the room service is down."""
+        canonical = self.normal(code)
+        if canonical is None or not key:
+            return None
+        try:
+            meta = json.loads(await self.bus.get(room_key(canonical)) or b"{}")
+            hashed = str(meta.get("key", ""))
+            if meta.get("lab") != lab_id or not hmac.compare_digest(hashed, key_hash(key)):
+                return None
+            state = await self._ask_presenter(canonical)
+            state = state or await self.bus.get(room_key(canonical, "final")) or b""
+        except BusDown:
+            return None
+        return (canonical, hashed, state) if state else None
+
+    def linger(self, room: Presented, grace: float, end: Callable[[], Awaitable[None]]) -> None:
+        """A room whose presenter's socket closed: ``end`` it after ``grace`` seconds unless
+        its page came back (wherever it landed) and took it over."""
+        task = asyncio.create_task(self._linger(room, grace, end))
+        self.lingering.add(task)
+        task.add_done_callback(self.lingering.discard)
+
+    async def _linger(
+        self, room: Presented, grace: float, end: Callable[[], Awaitable[None]]
+    ) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(room.retired.wait(), grace)
+        if room.retired.is_set() or not await self._owns(room):
+            await room.retire()
+        else:
+            await end()
+
+    async def _owns(self, room: Presented) -> bool:
+        """Is ``room`` still its room's owner? (An announcement missed while a host was cut
+        off must not close a room another host presents.) When in doubt, yes."""
+        with contextlib.suppress(BusDown, ValueError):
+            meta = json.loads(await self.bus.get(room_key(room.code)) or b"{}")
+            return bool(meta.get("owner", room.owner) == room.owner)
+        return True
 
     async def join(
         self, code: str, lab_id: str, outbox: Outbox, address: str
@@ -209,7 +260,7 @@ class Rooms:
         """The presenter's state now, pickled; its last state if it has left."""
         try:
             if not watch.closed:
-                snapshot = await self._ask_presenter(watch)
+                snapshot = await self._ask_presenter(watch.code, watch.forks)
                 if snapshot:
                     return snapshot
             final = await self.bus.get(room_key(watch.code, "final"))
@@ -219,22 +270,25 @@ class Rooms:
             raise ProtocolError("no_such_room", f"room {watch.code} is gone; open the lab anew")
         return final
 
-    async def _ask_presenter(self, watch: Watch) -> bytes:
+    async def _ask_presenter(
+        self, code: str, pending: set[asyncio.Future[bytes]] | None = None
+    ) -> bytes:
         request = secrets.token_hex(8)
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        channel = room_key(watch.code, f"fork:{request}")
+        pending = set() if pending is None else pending
+        channel = room_key(code, f"fork:{request}")
 
         def answered(data: bytes) -> None:
             if not future.done():
                 future.set_result(data)
 
-        watch.forks.add(future)
+        pending.add(future)
         await self.bus.subscribe(channel, answered)
         try:
-            await self.bus.publish(room_key(watch.code, "fork"), request.encode())
+            await self.bus.publish(room_key(code, "fork"), request.encode())
             return await asyncio.wait_for(future, FORK_TIMEOUT)
         except TimeoutError:
             return b""  # the presenter's process did not answer: its last state, if any
         finally:
-            watch.forks.discard(future)
+            pending.discard(future)
             await self.bus.unsubscribe(channel, answered)

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.classmates import ClassCommand
-from app.classroom import Classroom, ForkRequest
+from app.classroom import Classroom, ForkRequest, RoomTaken
 from app.inbox import POLICY_VIOLATION, WAKE, Inbox
 from app.outbox import Outbox, RateLimit, StalledError
 from app.pacing import Pacer, StepJob
@@ -89,8 +89,13 @@ class Session:
             if "follow" in query:
                 if not await self.classroom.follow(query["follow"], query):
                     return
+            elif "present" in query and await self.classroom.reclaim(query):
+                pass  # a presenter's page back: its room and its run
             else:
                 await self._start(query)
+                if "present" in query:  # too late, or not its room: presenting is over
+                    closed = {"type": "room_closed", "room": query["present"][:16]}
+                    self.outbox.put(encode(closed), mirror=False)
                 if "class" in query:  # a class member's page, back after a blip
                     await self.classroom.rejoin(query)
             tasks.add(asyncio.create_task(self._run_loop()))
@@ -197,6 +202,9 @@ class Session:
                 return False
             if isinstance(item, ClassCommand):
                 await self.classroom.command(item)
+                return False
+            if isinstance(item, RoomTaken):
+                await self.classroom.taken()
                 return False
             msg_id = item.get("id")
             return await self._dispatch(item, msg_id)

@@ -99,6 +99,9 @@ class Settings:
     frame_window: Annotated[int, Ge(1), Le(16)] = 1
     follower_fps: Annotated[float, Gt(0), Le(120)] = 15.0  # frames/s at most to a follower
     max_followers: Count = 100  # students following one presenter's room
+    # a presenter's page that reloads (or loses its network) within this many seconds
+    # takes its room, its class and its run back; 0 closes the room at once
+    presenter_grace_s: Annotated[float, Ge(0), Le(3600)] = 60.0
     # rooms across worker processes and hosts: redis://host:6379/0 or unix:///path.sock;
     # empty: rooms live in this process (one worker)
     redis_url: str = ""

@@ -17,8 +17,10 @@ from app.settings import Settings
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
-    # TestClient sends `Host: testserver`; a real server answers only to names it knows
-    with TestClient(create_app(Settings(allowed_hosts="testserver"))) as c:
+    # TestClient sends `Host: testserver`; a real server answers only to names it knows.
+    # A presenter who leaves closes their room at once here (no grace for a reload: see
+    # tests/app/test_reclaim.py for that).
+    with TestClient(create_app(Settings(allowed_hosts="testserver", presenter_grace_s=0))) as c:
         yield c
 
 

@@ -171,7 +171,8 @@ def test_a_room_is_for_its_own_lab(client: TestClient) -> None:
 
 @pytest.fixture
 def one_follower() -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(max_followers=1, allowed_hosts="testserver"))) as c:
+    settings = Settings(max_followers=1, allowed_hosts="testserver", presenter_grace_s=0)
+    with TestClient(create_app(settings)) as c:
         yield c
 
 

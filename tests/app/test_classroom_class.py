@@ -170,7 +170,7 @@ def test_a_spotlight_shows_a_students_run_to_the_followers(lesson: Any) -> None:
 
 
 def test_a_class_holds_max_followers_students_forked_or_not() -> None:
-    settings = Settings(allowed_hosts="testserver", max_followers=1)
+    settings = Settings(allowed_hosts="testserver", max_followers=1, presenter_grace_s=0)
     with TestClient(create_app(settings)) as client, ExitStack() as stack:
         teacher = stack.enter_context(client.websocket_connect("/ws/beans"))
         open_beans(teacher)

@@ -42,7 +42,8 @@ def redis_url() -> Iterator[str]:
 @pytest.fixture
 def two_hosts(redis_url: str) -> Iterator[tuple[Server, Server]]:
     with ExitStack() as stack:
-        env = {"DESCENT_REDIS_URL": redis_url}
+        # a presenter who leaves closes the room at once (test_reclaim.py tries the grace)
+        env = {"DESCENT_REDIS_URL": redis_url, "DESCENT_PRESENTER_GRACE_S": "0"}
         yield stack.enter_context(serve(env)), stack.enter_context(serve(env))
 
 
@@ -234,3 +235,40 @@ def test_a_whole_class_joining_at_once_gets_in(redis_url: str) -> None:
 
         kinds = asyncio.run(lesson())
     assert kinds == ["hello"] * 150
+
+
+def test_a_presenter_back_on_another_host_takes_the_room_and_run_back(redis_url: str) -> None:
+    env = {"DESCENT_REDIS_URL": redis_url, "DESCENT_PRESENTER_GRACE_S": "2"}
+    with serve(env) as a, serve(env) as b:
+
+        async def lesson() -> None:
+            async with websockets.connect(f"{a.url}/ws/circles") as teacher:
+                await until(teacher, "frame")
+                await teacher.send(json.dumps({"op": "present"}))
+                room = await until(teacher, "room")
+                last = await step(teacher, 6, "t")
+                student = await websockets.connect(f"{b.url}/ws/circles?follow={room['room']}")
+                await until(student, "frame")
+            # the teacher's page comes back, on the other host
+            query = f"present={room['room']}&key={room['key']}"
+            async with websockets.connect(f"{b.url}/ws/circles?{query}") as again, student:
+                frame = await until(again, "frame")
+                assert frame["step"] == 6 and frame["loss"] == last["loss"]
+                assert (await until(again, "room"))["resumed"] is True
+                assert (await step(again, 2, "a"))["step"] == 8
+                await reaches(student, 8)  # (after the frames it had on the way)
+                await asyncio.sleep(3)  # past the grace: host A must not close the room
+                assert (await step(again, 1, "b"))["step"] == 9
+                await reaches(student, 9)
+
+        asyncio.run(lesson())
+
+
+async def reaches(follower: Socket, at: int) -> None:
+    """The follower gets a frame at step ``at``, and no ``room_closed`` on the way."""
+    async with asyncio.timeout(10):
+        while True:
+            msg = json.loads(await follower.recv())
+            assert msg["type"] != "room_closed", f"closed before step {at}"
+            if msg["type"] == "frame" and msg["step"] == at:
+                return

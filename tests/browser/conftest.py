@@ -16,6 +16,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from app.main import create_app
+from app.settings import Settings
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -34,9 +35,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# A presenter's room waits this long for the page to come back (a reload): long enough for
+# a reload on a busy machine, short enough for a test to see the room close.
+GRACE_S = 6.0
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
-    with running(create_app()) as url:
+    with running(create_app(Settings(presenter_grace_s=GRACE_S))) as url:
         yield url
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import learner, shot
+from tests.browser.conftest import GRACE_S, learner, shot
 
 pytestmark = pytest.mark.browser
 
@@ -95,14 +96,38 @@ def test_room_closed_then_fork(page: Page, student: Page, server: str) -> None:
     teacher.locator("#btn-step").click()
     student.goto(link)
     expect(student.locator("#stat-step")).to_have_text("2")
-    teacher.close()  # the teacher leaves
+    teacher.close()  # the teacher leaves, and does not come back within the grace
     banner = student.locator("#follow-banner")
-    expect(banner).to_contain_text(f"房间 {code} 已关闭")
+    expect(banner).to_contain_text(f"房间 {code} 已关闭", timeout=(GRACE_S + 10) * 1000)
     shot(student, "classroom-closed-zh")
     student.locator("#btn-fork").click()
     expect(banner).to_be_hidden()
     student.locator("#btn-step").click()
     expect(student.locator("#stat-step")).to_have_text("3")
+
+
+def test_a_teacher_who_reloads_keeps_the_room_and_the_run(
+    page: Page, student: Page, server: str
+) -> None:
+    teacher = page
+    open_beans(teacher, server, "lang=en")
+    code, link = present(teacher)
+    teacher.keyboard.press("Escape")
+    for _ in range(3):
+        teacher.locator("#btn-step").click()
+    student.goto(link)
+    expect(student.locator("#stat-step")).to_have_text("3")
+    teacher.reload()  # by mistake, mid-lesson
+    expect(teacher.locator("#btn-present")).to_contain_text("Presenting")
+    expect(teacher.locator("#toast")).to_contain_text(f"presenting room {code} again")
+    expect(teacher.locator("#stat-step")).to_have_text("3")  # the run, not a new one
+    expect(teacher.locator("#present-dialog")).to_be_hidden()
+    shot(teacher, "classroom-reloaded")
+    teacher.locator("#btn-step").click()
+    expect(student.locator("#stat-step")).to_have_text("4")  # the students still follow
+    expect(student.locator("#follow-banner")).to_contain_text(f"Following room {code}")
+    teacher.locator("#btn-present").click()  # the dialog still has the room's link
+    expect(teacher.locator("#present-code")).to_have_text(code)
 
 
 def test_an_unknown_room(student: Page, server: str) -> None:
@@ -132,11 +157,19 @@ def test_export_downloads_a_script(page: Page, server: str) -> None:
     assert got.value.suggested_filename == "beans_step1.json"
 
 
-def test_a_reconnect_ends_the_presentation(page: Page, server: str) -> None:
+def test_a_network_blip_keeps_the_presentation_and_a_lost_room_says_so(
+    page: Page, server: str
+) -> None:
     open_beans(page, server, "lang=en")
-    present(page)
+    code, _ = present(page)
     page.keyboard.press("Escape")
     expect(page.locator("#btn-present")).to_contain_text("Presenting")
     page.evaluate("window.descent.session.ws.close()")  # a network blip: a new session
+    expect(page.locator("#toast")).to_contain_text(f"presenting room {code} again")
+    expect(page.locator("#btn-present")).to_contain_text("Presenting")
+    # a room that cannot come back (here: its key no longer matches) is said to be closed
+    stale = json.dumps({"room": code, "key": "x"})
+    page.evaluate("s => sessionStorage.setItem('descent.present.beans', s)", stale)
+    page.evaluate("window.descent.session.ws.close()")
     expect(page.locator("#btn-present")).to_have_text(re.compile(r"Present$"))
     expect(page.locator("#toast")).to_contain_text("room closed")

@@ -68,14 +68,26 @@ export function setupClassroom(ctx) {
     label.textContent = i18n.t(label.dataset.i18n);
     $("btn-present").classList.toggle("live", on);
   }
+  // The room's key, kept for this tab: a reload or a new connection presents the same room
+  // again, with the class and the run (the server waits DESCENT_PRESENTER_GRACE_S for it).
+  const presentKey = `descent.present.${ctx.lab}`;
+  function presented() {
+    try {
+      return JSON.parse(sessionStorage.getItem(presentKey) ?? "null");
+    } catch {
+      return null;
+    }
+  }
   async function showRoom(msg) {
     const fresh = state.room !== msg.room;
     state.room = msg.room;
+    if (msg.key) sessionStorage.setItem(presentKey, JSON.stringify({ room: msg.room, key: msg.key }));
     setPresenting(true);
     if (fresh) classView?.start(msg.room);
     $("present-code").textContent = msg.room;
     showLink(followUrl(msg.follow_url), location.origin);
-    openDialog($("present-dialog"));
+    if (msg.resumed) toast(i18n.t("present.resumed", { code: msg.room }));
+    else openDialog($("present-dialog"));
     const origin = await reachable();
     if (origin && origin !== location.origin && state.room === msg.room) {
       showLink(new URL(followUrl(msg.follow_url)).href.replace(location.origin, origin), origin);
@@ -118,8 +130,14 @@ export function setupClassroom(ctx) {
   handlers.room = showRoom;
 
   // -- follow and fork --------------------------------------------------------------
-  handlers.room_closed = () => {
-    if (state.following) showBanner("closed");
+  handlers.room_closed = (msg) => {
+    if (state.following) {
+      showBanner("closed");
+      return;
+    }
+    if (presented()?.room !== msg.room) return;
+    sessionStorage.removeItem(presentKey); // too late to come back, or another tab presents it
+    toast(i18n.t(msg.taken ? "present.taken" : "present.lost"));
   };
   $("btn-fork")?.addEventListener("click", () => {
     $("btn-fork").disabled = true;
@@ -131,12 +149,13 @@ export function setupClassroom(ctx) {
     if (msg.read_only) showBanner(banner === "closed" ? "closed" : "live");
     membership.hello(msg);
     if (state.room && !msg.read_only) {
-      // a reconnect is a new session: the old room closed with the old one
+      // a reconnect is a new session: it gets the room back (a `room` message follows) or
+      // hears that it closed (`room_closed`)
       state.room = null;
       classView?.stop();
       setPresenting(false);
       $("present-dialog")?.close();
-      toast(i18n.t("present.lost"));
+      if (!presented()) toast(i18n.t("present.lost"));
     }
   }
   /** Buttons waiting for a reply that will not come (after an error or a reconnect). */
@@ -200,6 +219,16 @@ export function setupClassroom(ctx) {
   const membership = setupMembership(ctx);
 
   if (state.following) showBanner("joining");
-  return { hello, forked, roomError, socketQuery: membership.socketQuery,
+  /** The socket's URL: a presenting tab names its room and key, to present it again. */
+  function socketQuery(base) {
+    const mine = presented();
+    if (mine && !state.following) {
+      base.set("present", mine.room);
+      base.set("key", mine.key);
+    }
+    return membership.socketQuery(base);
+  }
+
+  return { hello, forked, roomError, socketQuery,
     relabel: () => { showBanner(banner); classView?.relabel(); membership.relabel(); } };
 }
