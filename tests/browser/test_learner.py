@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -303,3 +304,23 @@ def test_on_a_phone_charts_are_phone_sized_and_follow_a_turn(
         phone.evaluate(f"document.getElementById('{first}').style.height = '200px'")
         charts_fill_their_boxes(phone)
         assert chart_sizes(phone)[0]["drawn"] == 200
+
+
+def exported_script(page: Page) -> str:
+    with page.expect_download() as got:
+        page.locator("#btn-export-python").click()
+    return Path(got.value.path()).read_text(encoding="utf-8")
+
+
+def test_the_exported_script_speaks_the_pages_language(page: Page, server: str) -> None:
+    open_lab(page, server, "beans", "lang=zh")
+    page.locator("#btn-step").click()
+    expect(page.locator("#stat-step")).to_have_text("1")
+    zh = exported_script(page)
+    assert zh.startswith('"""梯度下降游乐场：豆豆实验，导出于第 1 步')
+    assert "# -- 一次更新 --" in zh and "# -- one update --" not in zh
+    page.locator(".lang").click()  # the page switches to English without a reload
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    en = exported_script(page)
+    assert en.startswith('"""Descent Playground: the beans lab, a run exported at step 1.')
+    assert "# -- one update --" in en
