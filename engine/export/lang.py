@@ -11,8 +11,8 @@ numbers. A piece of text is
   comment; its key is its words joined by single spaces (a section rule
   ``# -- title ----`` is keyed by its title, and keeps its width);
 - a docstring paragraph (lines between blank lines): keyed the same way;
-- a message: the string (or f-string) a ``raise`` gives, keyed by its source text,
-  translated into source text.
+- a message: the string (or f-string) a ``raise`` gives, keyed by its source text
+  (spaces as above), translated into source text.
 
 Keys ignore line breaks and runs of spaces, so rewrapping English text keeps its
 translation; changing its words leaves it in English until the catalog has it
@@ -95,7 +95,7 @@ def catalog(lang: str, lab_id: str) -> dict[str, str | list[str]]:
         path = HERE / lang / f"{name}.json"
         if path.exists():
             entries |= json.loads(path.read_text(encoding="utf-8"))
-    return {_key(k): v for k, v in entries.items()}
+    return {words(k): v for k, v in entries.items()}
 
 
 def translate(source: str, lang: str, lab_id: str) -> str:
@@ -117,20 +117,17 @@ def missing(source: str, lang: str, lab_id: str) -> list[str]:
     return [p.key for p in pieces(source) if p.key not in table]
 
 
-def _key(text: str) -> str:
-    return text if text.startswith(("f'", 'f"', "'", '"')) else words(text)
-
-
-def _offsets(source: str) -> list[int]:
+def _lines(source: str) -> tuple[list[str], list[int]]:
+    """The lines of ``source`` as ``tokenize`` and ``ast`` count them, and their offsets."""
+    lines = source.split("\n")
     starts = [0]
-    for line in source.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-    return starts
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    return lines, starts
 
 
 def _comments(source: str) -> list[Piece]:
-    lines = source.splitlines()
-    at = _offsets(source)
+    lines, at = _lines(source)
     tokens = tokenize.generate_tokens(io.StringIO(source).readline)
     found = [t for t in tokens if t.type == tokenize.COMMENT]
     out: list[Piece] = []
@@ -169,8 +166,7 @@ def _char(lines: list[str], row: int, byte_col: int) -> int:
 
 
 def _docs(source: str) -> list[Piece]:
-    lines = source.splitlines()
-    at = _offsets(source)
+    lines, at = _lines(source)
     out: list[Piece] = []
     kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
     for node in ast.walk(ast.parse(source)):
@@ -220,8 +216,7 @@ def _paragraphs(
 
 
 def _messages(source: str) -> list[Piece]:
-    lines = source.splitlines()
-    at = _offsets(source)
+    lines, at = _lines(source)
     out: list[Piece] = []
     for node in ast.walk(ast.parse(source)):
         if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args):
@@ -231,5 +226,5 @@ def _messages(source: str) -> list[Piece]:
             continue
         start = at[arg.lineno - 1] + _char(lines, arg.lineno, arg.col_offset)
         stop = at[arg.lineno - 1] + _char(lines, arg.lineno, arg.end_col_offset or 0)
-        out.append(Piece("message", source[start:stop], start, stop, ""))
+        out.append(Piece("message", words(source[start:stop]), start, stop, ""))
     return out
