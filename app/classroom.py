@@ -22,6 +22,7 @@ from app.presented import Presented
 from app.protocol import ProtocolError, encode, shown
 from app.rooms import Rooms, Watch
 from engine import export
+from engine.export.lang import LANGS
 
 if TYPE_CHECKING:
     from app.session import Session
@@ -237,8 +238,16 @@ class Classroom(ClassSide):
             message = f"expected 'python' or 'json', got {shown(fmt)}"
             error = {"field": "format", "message": message}
             raise ProtocolError("invalid_params", "bad export format", [error])
+        lang = msg.get("lang", "en")  # the page's language, for the script's comments
+        if not isinstance(lang, str) or lang not in LANGS:
+            message = f"expected one of {', '.join(LANGS)}, got {shown(lang)}"
+            error = {"field": "lang", "message": message}
+            raise ProtocolError("invalid_params", "bad language", [error])
         s = self.session
-        filename, content = await s.call(EXPORTERS[fmt], s.lab)
+        if fmt == "python":
+            filename, content = await s.call(export.python_script, s.lab, lang)
+        else:
+            filename, content = await s.call(export.json_export, s.lab)
         reply = {"type": "export", "format": fmt, "filename": filename, "content": content}
         s.outbox.put(s.encode_reply(reply, msg_id), mirror=False)  # for the one who asked
 

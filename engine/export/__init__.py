@@ -11,6 +11,9 @@ lab, so the body cannot drift from the engine unnoticed.
 
 A body line ``NAME = ""  # paste: <path>`` is filled in with the base64 of that
 file (relative to ``engine/``): the digits data travels inside the script.
+
+The script speaks the page's language (``lang``): its comments, docstrings and
+messages come from ``engine/export/lang.py``'s catalogs, its code is the same.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from engine.export.lang import LANGS, translate
 from engine.lab import Lab
 
 HERE = Path(__file__).parent
@@ -36,33 +40,28 @@ def body_source(lab_id: str) -> str:
     return (HERE / f"{lab_id}.py").read_text(encoding="utf-8")
 
 
-def python_script(lab: Lab[Any]) -> tuple[str, str]:
-    """``(filename, source)`` of a script that replays ``lab``'s run to its current step."""
+def python_script(lab: Lab[Any], lang: str = "en") -> tuple[str, str]:
+    """``(filename, source)`` of a script that replays ``lab``'s run to its current step,
+    its comments in ``lang`` (one of ``LANGS``)."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
     log = lab.log
     steps = log.replayable(lab.steps)
-    doc, imports, code = _parts(lab.id)
+    doc, imports, code = _parts(lab.id, lang)
+    text = HEADER_ZH if lang == "zh" else HEADER_EN
     settings = "\n".join(
         [
-            "# -- this run: change these and run the script again ----------------------------",
+            text["settings"],
             f"PARAMS = {_literal(log.params)}",
-            "# (k, what, values): applied after k updates; what is 'params' or an op's name",
+            text["changes"],
             f"CHANGES = {_literal([tuple(e) for e in log.events])}",
-            f"STEPS = {steps}  # updates to do",
+            f"STEPS = {steps}  {text['steps']}",
         ]
     )
-    cut = (
-        f"The run had more live changes than a record keeps: this replays its first {steps}\n"
-        f"of {lab.steps} updates, up to the first change it could not keep.\n\n"
-        if steps < lab.steps
-        else ""
-    )
-    header = (
-        f'"""Descent Playground: the {lab.id} lab, a run exported at step {steps}.\n\n'
-        f"{doc.strip()}\n\n{cut}"
-        f"Run it with Python 3.11+ and NumPy: python {lab.id}_step{steps}.py\n"
-        "The settings of the run are at the top (PARAMS, CHANGES, STEPS); the last line\n"
-        'printed is JSON with the final step and training loss."""\n'
-    )
+    cut = text["cut"].format(steps=steps, total=lab.steps) if steps < lab.steps else ""
+    top = text["top"].format(lab=_LAB_NAMES[lang].get(lab.id, lab.id), steps=steps)
+    run = text["run"].format(file=f"{lab.id}_step{steps}.py")
+    header = f'"""{top}\n\n{doc.strip()}\n\n{cut}{run}"""\n'
     main = 'if __name__ == "__main__":\n    print(json.dumps(run(PARAMS, CHANGES, STEPS)))\n'
     source = f"{header}\n{imports}\n\n{settings}\n\n{code.strip()}\n\n\n{main}"
     return f"{lab.id}_step{steps}.py", source
@@ -82,22 +81,55 @@ def json_export(lab: Lab[Any]) -> tuple[str, str]:
     return f"{lab.id}_step{lab.steps}.json", json.dumps(record, indent=1, default=_number)
 
 
+HEADER_EN = {
+    "top": "Descent Playground: the {lab} lab, a run exported at step {steps}.",
+    "cut": "The run had more live changes than a record keeps: this replays its first {steps}\n"
+    "of {total} updates, up to the first change it could not keep.\n\n",
+    "run": "Run it with Python 3.11+ and NumPy: python {file}\n"
+    "The settings of the run are at the top (PARAMS, CHANGES, STEPS); the last line\n"
+    "printed is JSON with the final step and training loss.",
+    "settings": "# -- this run: change these and run the script again ----------------------------",
+    "changes": "# (k, what, values): applied after k updates; what is 'params' or an op's name",
+    "steps": "# updates to do",
+}
+HEADER_ZH = {
+    "top": "梯度下降游乐场：{lab}，导出于第 {steps} 步的一次训练。",
+    "cut": "这次训练的实时改动超出了记录能保存的数量：本脚本只重放前 {steps} 次更新\n"
+    "（共 {total} 次），到第一个没能保存的改动为止。\n\n",
+    "run": "用 Python 3.11+ 和 NumPy 运行：python {file}\n"
+    "训练的设置在最上面（PARAMS、CHANGES、STEPS）；输出的最后一行是 JSON，\n"
+    "含最终的步数和训练损失。",
+    "settings": "# -- 这次训练：改动这些值，再运行一次脚本 ---------------------------------------",
+    "changes": "# (k, 改动, 值)：在 k 次更新之后应用；改动是 'params' 或某个操作的名称",
+    "steps": "# 要做的更新次数",
+}
+_LAB_NAMES = {
+    "en": {},
+    "zh": {
+        "beans": "豆豆实验",
+        "circles": "双圆实验",
+        "digits": "手写数字实验",
+        "neuron": "神经元实验",
+    },
+}
+
 _PARSING = threading.Lock()
 
 
-def _parts(lab_id: str) -> tuple[str, str, str]:
+def _parts(lab_id: str, lang: str = "en") -> tuple[str, str, str]:
     """A lab body's docstring, imports (with json) and code, parsed once per process.
 
     Behind a lock: CPython's ``ast.parse`` is not safe in concurrent threads (it
     fails now and then with "AST constructor recursion depth mismatch").
     """
     with _PARSING:
-        return _parsed(lab_id)
+        return _parsed(lab_id, lang)
 
 
 @cache
-def _parsed(lab_id: str) -> tuple[str, str, str]:
-    doc, imports, code = _split(_paste(body_source(lab_id)))
+def _parsed(lab_id: str, lang: str) -> tuple[str, str, str]:
+    source = translate(body_source(lab_id), lang, lab_id)
+    doc, imports, code = _split(_paste(source, lang))
     return doc, _with_json(imports), code
 
 
@@ -129,11 +161,13 @@ def _with_json(imports: str) -> str:
     return "\n".join([*lines[:at], "import json", *lines[at:]])
 
 
-def _paste(source: str) -> str:
+def _paste(source: str, lang: str = "en") -> str:
+    encoded = "，base64 编码" if lang == "zh" else ", base64-encoded"
+
     def fill(match: re.Match[str]) -> str:
         data = base64.b64encode((HERE.parent / match.group(2)).read_bytes()).decode()
         chunks = "\n".join(f'    "{line}"' for line in textwrap.wrap(data, 92))
-        return f"# {match.group(2)}, base64-encoded\n{match.group(1)} = (\n{chunks}\n)"
+        return f"# {match.group(2)}{encoded}\n{match.group(1)} = (\n{chunks}\n)"
 
     return PASTE.sub(fill, source)
 

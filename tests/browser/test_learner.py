@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -257,3 +258,69 @@ def test_an_unknown_room_looks_calm(browser: Browser, server: str) -> None:
         acc = page.evaluate("document.getElementById('chart-acc').layout.yaxis.range")
         assert 0 <= acc[0] < acc[1] <= 1.05  # a share, not 0–400 %
         shot(page, "learner-unknown-room-zh")
+
+
+CHART_SIZES = """() => [...document.querySelectorAll('.stage .js-plotly-plot')]
+  .filter((gd) => gd.offsetParent !== null)
+  .map((gd) => { const box = gd.getBoundingClientRect();
+    return { id: gd.id, height: Math.round(box.height), width: Math.round(box.width),
+      drawn: Math.round(gd.querySelector('.main-svg').getBoundingClientRect().height) }; })"""
+# tall enough to read (ticks, a legend and the curve), short enough that two of them and the
+# player share a phone's screen; a square plane may be as tall as it is wide
+PHONE_CHART = (170, 240)
+SQUARE = {"chart-boundary", "chart-confusion"}
+
+
+def chart_sizes(page: Page) -> list[dict[str, object]]:
+    sizes: list[dict[str, object]] = page.evaluate(CHART_SIZES)
+    return sizes
+
+
+def charts_fill_their_boxes(page: Page) -> None:
+    """Wait until Plotly has drawn every chart at its box's current height."""
+    page.wait_for_function(f"({CHART_SIZES})().every((c) => Math.abs(c.drawn - c.height) <= 1)")
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_on_a_phone_charts_are_phone_sized_and_follow_a_turn(
+    browser: Browser, server: str, lab: str
+) -> None:
+    with learner(browser, 390, 844) as phone:
+        open_lab(phone, server, lab)
+        charts_fill_their_boxes(phone)
+        low, high = PHONE_CHART
+        for chart in chart_sizes(phone):
+            top = chart["width"] if chart["id"] in SQUARE else high
+            assert low <= chart["height"] <= top, (lab, chart)  # type: ignore[operator]
+        upright = chart_sizes(phone)
+        phone.set_viewport_size({"width": 844, "height": 390})  # the phone turned
+        charts_fill_their_boxes(phone)
+        assert chart_sizes(phone) != upright  # the charts were redrawn to the new boxes
+        phone.set_viewport_size({"width": 390, "height": 844})
+        charts_fill_their_boxes(phone)
+        assert [c["height"] for c in chart_sizes(phone)] == [c["height"] for c in upright]
+        # a box that changes with no window resize (a panel above grew, a style changed)
+        first = str(upright[0]["id"])
+        phone.evaluate(f"document.getElementById('{first}').style.height = '200px'")
+        charts_fill_their_boxes(phone)
+        assert chart_sizes(phone)[0]["drawn"] == 200
+
+
+def exported_script(page: Page) -> str:
+    with page.expect_download() as got:
+        page.locator("#btn-export-python").click()
+    return Path(got.value.path()).read_text(encoding="utf-8")
+
+
+def test_the_exported_script_speaks_the_pages_language(page: Page, server: str) -> None:
+    open_lab(page, server, "beans", "lang=zh")
+    page.locator("#btn-step").click()
+    expect(page.locator("#stat-step")).to_have_text("1")
+    zh = exported_script(page)
+    assert zh.startswith('"""梯度下降游乐场：豆豆实验，导出于第 1 步')
+    assert "# -- 一次更新 --" in zh and "# -- one update --" not in zh
+    page.locator(".lang").click()  # the page switches to English without a reload
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    en = exported_script(page)
+    assert en.startswith('"""Descent Playground: the beans lab, a run exported at step 1.')
+    assert "# -- one update --" in en

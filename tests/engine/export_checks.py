@@ -32,9 +32,9 @@ def strict_json(line: str) -> Any:
     return json.loads(line, parse_constant=refuse)
 
 
-def run_script(lab: Lab[Any], tmp_path: Path) -> dict[str, Any]:
+def run_script(lab: Lab[Any], tmp_path: Path, lang: str = "en") -> dict[str, Any]:
     """Export ``lab``, run the script in an isolated interpreter, parse its last line."""
-    name, source = python_script(lab)
+    name, source = python_script(lab, lang)
     path = tmp_path / name
     path.write_text(source, encoding="utf-8")
     env = {"PATH": os.environ.get("PATH", ""), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}

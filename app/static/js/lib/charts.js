@@ -94,6 +94,27 @@ export function baseLayout(extra = {}) {
 }
 
 /**
+ * Charts follow their boxes. The CSS sizes a chart's box for the screen (shorter on a
+ * phone, site.css), and the box also changes when a phone turns or a panel above it
+ * grows; Plotly's own `responsive` only listens to the window. Redraw at most once a frame.
+ */
+const fitting = new Set();
+const sizes = new WeakMap();
+const boxes = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
+  for (const { target, contentRect: r } of entries) {
+    const size = `${Math.round(r.width)}x${Math.round(r.height)}`;
+    const before = sizes.get(target);
+    sizes.set(target, size);
+    if (before === undefined || before === size) continue; // first sight: drawn at this size
+    if (target._fullLayout && r.width > 0 && r.height > 0) fitting.add(target);
+  }
+  if (fitting.size) requestAnimationFrame(() => {
+    for (const gd of fitting) if (gd.isConnected) Plotly.Plots.resize(gd);
+    fitting.clear();
+  });
+});
+
+/**
  * A Plotly chart whose trace updates are collected and applied in one
  * restyle per draw: `set(i, props)` stages, `draw()` paints.
  */
@@ -103,6 +124,7 @@ export class Chart {
     this.pending = new Map();
     this.ready = Plotly.newPlot(el, traces, layout,
       { ...CONFIG, locale: plotLocale(), ...modeBar(el, traces, layout), ...config });
+    this.ready.then(() => boxes?.observe(el));
   }
 
   /** Stage new values for trace `index`: raw values, e.g. {x: [..], "marker.color": c}. */

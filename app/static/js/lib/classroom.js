@@ -194,7 +194,8 @@ export function setupClassroom(ctx) {
       if (busy.has(format)) return;
       busy.add(format);
       ev.currentTarget.setAttribute("aria-busy", "true");
-      if (send("export", { format }) === null) done(format);
+      // the script's comments in the page's language (the JSON record has none)
+      if (send("export", { format, lang: i18n.lang }) === null) done(format);
     });
   }
   function done(format) {
