@@ -68,7 +68,7 @@ _SMALL_WIDE: dict[str, Any] = {
 }  # fmt: skip
 _DEEP: dict[str, Any] = {"model": "mlp", "hidden": (64, 64, 64, 64), "lr": 0.5}
 # The convolution lesson: the same training for both, and about the same number of
-# parameters (CNN_VS_MLP), so the architecture is the only difference.
+# parameters (CNN_FILTERS, MLP_HIDDEN), so the architecture is the only difference.
 _MATCHED: dict[str, Any] = {"optimizer": "adam", "lr": 0.01, "batch_size": 50}
 CNN_FILTERS = (8,)
 MLP_HIDDEN = (18,)
@@ -88,7 +88,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     # The same depth with ReLU learns at once.
     "relu_deep": _preset(**_DEEP, activation="relu"),
     # A small MLP with about as many parameters as the CNN below.
-    "mlp_matched": _preset(**_MATCHED, model="mlp", hidden=MLP_HIDDEN),
+    "mlp_matched": _preset(**_MATCHED, model="mlp", hidden=MLP_HIDDEN, filters=CNN_FILTERS),
     # Convolution: shared 3×3 filters keep the image's 2-D shape; better with as many parameters.
-    "cnn": _preset(**_MATCHED, model="cnn", filters=CNN_FILTERS),
+    # (Its ``hidden`` is the MLP's above: the page counts that MLP's parameters beside it.)
+    "cnn": _preset(**_MATCHED, model="cnn", hidden=MLP_HIDDEN, filters=CNN_FILTERS),
 }

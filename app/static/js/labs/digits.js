@@ -2,10 +2,12 @@
 // predictions, the weights as images, the confusion matrix — and a pad where
 // the learner draws a digit for the current model to classify. Only drawing
 // happens here; the server runs the model (the predict op takes 8×8 grey levels).
+// The CNN's own views (filters, feature maps, parameter counts) are in digits/cnn.js.
 
 import { startLab } from "../lib/page.js";
 import { rows, shapeOf, unpack } from "../lib/arrays.js";
 import { COLORS, Chart, Series, baseLayout } from "../lib/charts.js";
+import { drawCounts, drawFilters, drawMaps, showCnn } from "./digits/cnn.js";
 
 // The UCI digits were drawn on 32×32 bitmaps, fitted to the box, and counted in
 // 4×4 blocks: grey levels 0..16 on 8×8. The pad does the same to the strokes.
@@ -38,7 +40,10 @@ const S = {
   prediction: null,
   lastPredict: 0,
   predictTimer: null,
-  dirty: { gallery: false, weights: false },
+  filters: null, // the CNN's: one packed (k, c, 9) per conv layer
+  counts: null, // the CNN's and the MLP's parameter counts
+  maps: null, // the CNN's feature maps of the drawn digit, with its prediction
+  dirty: { gallery: false, weights: false, filters: false, counts: false, maps: true },
 };
 const charts = {};
 const $ = (id) => document.getElementById(id);
@@ -154,6 +159,14 @@ function onFrame(f) {
     S.weights = { flat: unpack(f.weights), k: shapeOf(f.weights)[0] };
     S.dirty.weights = true;
   }
+  if (f.filters) {
+    S.filters = f.filters;
+    S.dirty.filters = true;
+  }
+  if (f.counts) {
+    S.counts = f.counts;
+    S.dirty.counts = true;
+  }
   if (f.confusion) S.confusion = rows(f.confusion);
   if (S.pixels && !S.drawing && performance.now() - S.lastPredict > REPREDICT_MS) predictNow();
 }
@@ -178,6 +191,7 @@ function draw() {
   if (S.frame) drawStats(S.frame);
   if (S.dirty.gallery) drawGallery();
   if (S.dirty.weights) drawWeights();
+  drawCnn();
   for (const chart of Object.values(charts)) chart.draw();
 }
 
@@ -187,6 +201,14 @@ function drawStats(f) {
   $("acc-test").textContent = pct(acc.test);
   $("acc-train").textContent = pct(acc.train);
   $("rate").textContent = f.lr == null ? "—" : Number(f.lr).toPrecision(3);
+}
+
+function drawCnn() {
+  const d = S.dirty;
+  if (d.filters && S.filters) drawFilters(S.filters, t);
+  if (d.counts && S.counts) drawCounts(S.counts, t);
+  if (d.maps) drawMaps(S.maps, S.pixels, t);
+  d.filters = d.counts = d.maps = false;
 }
 
 function drawGallery() {
@@ -361,6 +383,8 @@ function predictNow() {
 function onPrediction(msg) {
   if (!S.pixels) return; // an answer that arrived after Clear
   S.prediction = msg;
+  S.maps = msg.maps ?? null;
+  S.dirty.maps = true;
   const probs = msg.probs.map((p) => (p == null ? 0 : 100 * p));
   charts.probs.set(0, { y: probs, "marker.color": DIGITS.map((d) => (d === msg.label ? COLORS.vermillion : COLORS.blue)) });
   drawVerdict();
@@ -381,6 +405,8 @@ function clearPad() {
   S.drawing = null;
   S.pixels = null;
   S.prediction = null;
+  S.maps = null;
+  S.dirty.maps = true;
   paintPad();
   paintGrey($("seen"), new Array(SIDE * SIDE).fill(0));
   charts.probs.set(0, { y: DIGITS.map(() => 0), "marker.color": COLORS.blue });
@@ -431,27 +457,39 @@ function relabel() {
   });
   weightsCaption();
   drawVerdict();
-  S.dirty.gallery = true;
+  Object.assign(S.dirty, { gallery: true, filters: true, counts: true, maps: true });
 }
 
-/** Softmax regression has no hidden layers: their controls are shown greyed and inert, with why. */
+// The network fields each model does not use, and the note that says why.
+const UNUSED = { softmax: ["hidden", "activation", "filters"], mlp: ["filters"], cnn: ["hidden", "activation"] };
+const NOTES = [
+  { id: "network-note", before: "hidden", key: (m) => (m === "cnn" ? "network.cnn_note" : "network.softmax_note") },
+  { id: "filters-note", before: "filters", key: () => "network.filters_note" },
+];
+
+/** Controls the current model does not use are shown greyed and inert, with why. */
 function networkApplies() {
-  const off = ctx.params().model === "softmax";
-  const rows = ["hidden", "activation"].map((n) => document.querySelector(`.ctl-${n}`)).filter(Boolean);
-  if (!rows.length) return;
-  let note = $("network-note");
-  if (!note) {
-    note = document.createElement("p");
-    note.id = "network-note";
-    note.className = "ctl-note";
-    note.dataset.i18n = "network.softmax_note";
-    note.textContent = t("network.softmax_note");
-    rows[0].before(note);
+  const model = ctx.params().model;
+  const unused = UNUSED[model] ?? [];
+  for (const name of ["hidden", "activation", "filters"]) {
+    const row = document.querySelector(`.ctl-${name}`);
+    if (!row) continue;
+    row.inert = unused.includes(name);
+    row.classList.toggle("inapplicable", row.inert);
   }
-  note.hidden = !off;
-  for (const row of rows) {
-    row.inert = off;
-    row.classList.toggle("inapplicable", off);
+  for (const { id, before, key } of NOTES) {
+    const row = document.querySelector(`.ctl-${before}`);
+    if (!row) continue;
+    let note = $(id);
+    if (!note) {
+      note = document.createElement("p");
+      note.id = id;
+      note.className = "ctl-note";
+      row.before(note);
+    }
+    note.dataset.i18n = key(model);
+    note.textContent = t(note.dataset.i18n);
+    note.hidden = !unused.includes(before);
   }
 }
 
@@ -468,6 +506,12 @@ startLab({
   hello: () => relabel(),
   paramsChanged: () => {
     networkApplies();
+    const cnn = ctx.params().model === "cnn";
+    showCnn(cnn);
+    if (!cnn && S.maps) {
+      S.maps = null;
+      S.dirty.maps = true;
+    }
     weightsCaption();
     if (S.weights) S.dirty.weights = true;
   },
