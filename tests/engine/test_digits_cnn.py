@@ -102,11 +102,26 @@ def test_which_changes_restart_the_cnn() -> None:
     assert mlp.apply(replace(mlp.params, filters=(2,))) is Effect.LIVE and mlp.steps == 5
 
 
-def test_cost_counts_the_convolutions() -> None:
-    """Per image: 64 positions · 9 · k1, then 16 positions · 9·k1 · k2, then 4·k2 · 10."""
+def test_cost_counts_the_convolutions_and_their_copies() -> None:
+    """Per image: 64 positions · 9 · k1 products, 40 per window entry and activation
+    (64·9 + 64·k1), then 16 positions · 9·k1 · k2, 40·(16·9·k1 + 16·k2), then 4·k2 · 10."""
     cost = Digits.cost(DigitsParams(model="cnn", filters=(4, 6), batch_size=10))
-    per_image = 64 * 9 * 4 + 16 * 9 * 4 * 6 + 4 * 6 * 10
+    layer1 = 64 * 9 * 4 + 40 * (64 * 9 + 64 * 4)
+    layer2 = 16 * 9 * 4 * 6 + 40 * (16 * 9 * 4 + 16 * 6)
+    per_image = layer1 + layer2 + 4 * 6 * 10
     assert cost.update == 3 * 10 * per_image and cost.frame == (1400 + 397) * per_image
+
+
+def test_the_largest_cnn_fits_a_frame_and_only_small_batches() -> None:
+    """The app's limits (400 and 150 million): 16 + 16 filters train on every digit, in
+    batches of up to a couple of hundred; every preset is well inside."""
+    big = DigitsParams(model="cnn", filters=(16, 16))
+    assert Digits.cost(big).frame <= 400e6
+    assert Digits.cost(replace(big, batch_size=200)).update <= 150e6
+    assert Digits.cost(replace(big, batch_size=400)).update > 150e6
+    for preset in ("cnn", "mlp_matched"):
+        cost = Digits.cost(DigitsParams(**PRESETS[preset]))
+        assert cost.update < 15e6 and cost.frame < 100e6
 
 
 # -- the lesson: about as many parameters, a better test accuracy --------------------
