@@ -8,19 +8,12 @@ import { startLab } from "../lib/page.js";
 import { rows, shapeOf, unpack } from "../lib/arrays.js";
 import { COLORS, Chart, Series, baseLayout } from "../lib/charts.js";
 import { drawCounts, drawFilters, drawMaps, showCnn } from "./digits/cnn.js";
+import { networkApplies } from "./digits/controls.js";
+import { SIDE, canvas8, diverging, inkLevels, paint, paintGrey, pen, trace } from "./digits/ink.js";
 
-// The UCI digits were drawn on 32×32 bitmaps, fitted to the box, and counted in
-// 4×4 blocks: grey levels 0..16 on 8×8. The pad does the same to the strokes.
-const GRID = 32;
-const BLOCK = 4;
-const SIDE = 8;
-const LEVELS = 16;
-const PEN = 6; // stroke width on the 32×32 grid: about as thick as the data's strokes
 const PREDICT_MS = 90; // at most ~11 predict ops a second while drawing
 const REPREDICT_MS = 300; // while training, the drawn digit is re-classified this often
 const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-const BLUE = [0x00, 0x72, 0xb2];
-const ORANGE = [0xd5, 0x5e, 0x00];
 const CONFUSION = [[0, "#ffffff"], [0.03, "#e4eef8"], [0.2, "#a6cbe3"], [0.55, "#4a90c4"], [1, "#0b4f8a"]];
 
 let ctx, t;
@@ -88,36 +81,6 @@ function mountCharts() {
 
 function confusionHover() {
   return `${t("axis.true")} %{y} → ${t("axis.predicted")} %{x}: %{z}<extra></extra>`;
-}
-
-// -- images on canvases ----------------------------------------------------
-
-function paint(canvas, rgbOf) {
-  const g = canvas.getContext("2d");
-  const img = g.createImageData(SIDE, SIDE);
-  for (let i = 0; i < SIDE * SIDE; i++) img.data.set([...rgbOf(i), 255], 4 * i);
-  g.putImageData(img, 0, 0);
-}
-
-/** Grey levels 0..16 as ink on paper (16 = black), like the pen that drew them. */
-function paintGrey(canvas, levels, offset = 0) {
-  paint(canvas, (i) => {
-    const v = 255 - Math.round((levels[offset + i] * 255) / LEVELS);
-    return [v, v, v];
-  });
-}
-
-/** w/m in [−1, 1] on a blue–white–orange scale (Okabe–Ito ends). */
-function diverging(u) {
-  const c = u < 0 ? BLUE : ORANGE;
-  const a = Math.min(1, Math.abs(u));
-  return c.map((ch) => Math.round(255 + (ch - 255) * a));
-}
-
-function canvas8() {
-  const c = document.createElement("canvas");
-  c.width = c.height = SIDE;
-  return c;
 }
 
 // -- data and frames -------------------------------------------------------
@@ -307,22 +270,6 @@ function mountPad() {
   $("btn-clear").addEventListener("click", clearPad);
 }
 
-function trace(g, stroke, map) {
-  g.beginPath();
-  const [x0, y0] = map(stroke[0]);
-  g.moveTo(x0, y0);
-  if (stroke.length === 1) g.lineTo(x0 + 0.01, y0); // a dot: round caps draw it
-  for (const p of stroke.slice(1)) g.lineTo(...map(p));
-  g.stroke();
-}
-
-function pen(g, width) {
-  g.lineWidth = width;
-  g.lineCap = "round";
-  g.lineJoin = "round";
-  g.strokeStyle = COLORS.black;
-}
-
 function paintPad() {
   const pad = $("draw");
   const g = pad.getContext("2d");
@@ -339,30 +286,9 @@ function paintPad() {
   for (const s of S.strokes) trace(g, s, (p) => p);
 }
 
-/**
- * The strokes as the data would have them: fitted (aspect kept) into the
- * 32×32 box, drawn with a pen of PEN pixels, then the ink in each 4×4 block
- * counted: 64 grey levels 0..16, row-major. Null when the pad is empty.
- */
+/** The 64 grey levels the model is to see: a picked test digit's, or the strokes'. */
 function sample() {
-  if (S.fixed) return S.fixed;
-  const pts = S.strokes.flat();
-  if (!pts.length) return null;
-  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const s = (GRID - PEN) / Math.max(x1 - x0, y1 - y0, 1);
-  const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
-  sample.canvas ??= Object.assign(document.createElement("canvas"), { width: GRID, height: GRID });
-  const g = sample.canvas.getContext("2d", { willReadFrequently: true });
-  g.clearRect(0, 0, GRID, GRID);
-  pen(g, PEN);
-  for (const st of S.strokes) trace(g, st, ([x, y]) => [GRID / 2 + s * (x - cx), GRID / 2 + s * (y - cy)]);
-  const alpha = g.getImageData(0, 0, GRID, GRID).data;
-  const ink = new Array(SIDE * SIDE).fill(0);
-  for (let y = 0; y < GRID; y++) {
-    for (let x = 0; x < GRID; x++) ink[Math.floor(y / BLOCK) * SIDE + Math.floor(x / BLOCK)] += alpha[4 * (y * GRID + x) + 3] / 255;
-  }
-  return ink.map((v) => Math.min(LEVELS, Math.round(v)));
+  return S.fixed ?? inkLevels(S.strokes);
 }
 
 function predictSoon() {
@@ -460,39 +386,6 @@ function relabel() {
   Object.assign(S.dirty, { gallery: true, filters: true, counts: true, maps: true });
 }
 
-// The network fields each model does not use, and the note that says why.
-const UNUSED = { softmax: ["hidden", "activation", "filters"], mlp: ["filters"], cnn: ["hidden", "activation"] };
-const NOTES = [
-  { id: "network-note", before: "hidden", key: (m) => (m === "cnn" ? "network.cnn_note" : "network.softmax_note") },
-  { id: "filters-note", before: "filters", key: () => "network.filters_note" },
-];
-
-/** Controls the current model does not use are shown greyed and inert, with why. */
-function networkApplies() {
-  const model = ctx.params().model;
-  const unused = UNUSED[model] ?? [];
-  for (const name of ["hidden", "activation", "filters"]) {
-    const row = document.querySelector(`.ctl-${name}`);
-    if (!row) continue;
-    row.inert = unused.includes(name);
-    row.classList.toggle("inapplicable", row.inert);
-  }
-  for (const { id, before, key } of NOTES) {
-    const row = document.querySelector(`.ctl-${before}`);
-    if (!row) continue;
-    let note = $(id);
-    if (!note) {
-      note = document.createElement("p");
-      note.id = id;
-      note.className = "ctl-note";
-      row.before(note);
-    }
-    note.dataset.i18n = key(model);
-    note.textContent = t(note.dataset.i18n);
-    note.hidden = !unused.includes(before);
-  }
-}
-
 startLab({
   mount(c) {
     ctx = c;
@@ -505,7 +398,7 @@ startLab({
   on: { data: onData, frame: onFrame, prediction: onPrediction },
   hello: () => relabel(),
   paramsChanged: () => {
-    networkApplies();
+    networkApplies(ctx.params().model, t);
     const cnn = ctx.params().model === "cnn";
     showCnn(cnn);
     if (!cnn && S.maps) {

@@ -4,19 +4,11 @@
 // show only while the model is the CNN.
 
 import { shapeOf, unpack } from "../../lib/arrays.js";
+import { diverging } from "./ink.js";
 
-const BLUE = [0x00, 0x72, 0xb2];
-const ORANGE = [0xd5, 0x5e, 0x00];
 const INK = [0x0b, 0x2f, 0x5a]; // feature maps: white (0) to dark blue (the layer's largest)
 const GAP = [0x9a, 0xa0, 0xaa]; // grey lines between the 3×3 tiles of a mosaic
 const $ = (id) => document.getElementById(id);
-
-/** w in [−1, 1] on the blue–white–orange scale of the weight images. */
-function diverging(u) {
-  const c = u < 0 ? BLUE : ORANGE;
-  const a = Math.min(1, Math.abs(u));
-  return c.map((ch) => Math.round(255 + (ch - 255) * a));
-}
 
 function sequential(u) {
   const a = Math.min(1, Math.max(0, u));
