@@ -136,7 +136,8 @@ def test_every_string_the_page_needs_is_in_both_catalogs(lang: str) -> None:
     assert not missing
     template = (ROOT / "app/templates" / "labs" / "digits.html").read_text("utf-8")
     labs = ROOT / "app/static" / "js" / "labs"
-    script = "".join(p.read_text("utf-8") for p in (labs / "digits.js", labs / "digits/cnn.js"))
+    scripts = [labs / "digits.js", *sorted((labs / "digits").glob("*.js"))]
+    script = "".join(p.read_text("utf-8") for p in scripts)
     site = json.loads((ROOT / "app/static" / "i18n" / lang / "site.json").read_text("utf-8"))
     used = set(KEY.findall(template + script))
     assert used and not [k for k in used if k not in strings and k not in site]
