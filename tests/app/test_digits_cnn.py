@@ -9,7 +9,10 @@ from __future__ import annotations
 import numpy as np
 from fastapi.testclient import TestClient
 
+from app.kept import has_details
+from app.protocol import encode
 from engine.conv import ConvNet
+from engine.labs.digits import Digits, DigitsParams
 from tests.app.conftest import opening, recv_until, unpack
 
 
@@ -49,3 +52,12 @@ def test_too_many_filters_or_layers_are_refused(client: TestClient) -> None:
         ws.send_json({"op": "configure", "params": {"lr": 0.2}, "id": 8})
         config = recv_until(ws, "config")  # the refused changes changed nothing: still softmax
         assert config["params"]["model"] == "softmax" and config["params"]["filters"] == [8]
+
+
+def test_a_cnn_detail_frame_is_kept_from_being_replaced() -> None:
+    """A slow client's waiting detail frame goes out anyway (app.outbox): the CNN's detail
+    frames, which carry filters instead of weights, count as details too."""
+    lab = Digits(DigitsParams(model="cnn"))
+    detail, plain = encode(lab.frame(detail=True)), encode(lab.frame(detail=False))
+    assert '"weights":' not in detail
+    assert has_details(detail) and not has_details(plain)
