@@ -3,6 +3,7 @@ convolutions, the nets' own parameter vectors, and the comparison the lesson mak
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 from typing import Any
 
@@ -147,3 +148,15 @@ def test_the_cnn_beats_the_mlp_of_the_same_size(seed: int) -> None:
         accuracy[name] = lab.frame()["metrics"]["accuracy"]["test"]
     assert accuracy["cnn"] > accuracy["mlp_matched"]
     assert accuracy["cnn"] > 0.97
+
+
+def test_a_pickled_cnn_lab_trains_on_exactly_as_the_original() -> None:
+    """A fork is the presenter's lab pickled (app.classroom): it must go on identically,
+    optimizer state, batch order and dropout draws included."""
+    lab = make(filters=(3, 4), optimizer="adam", lr=0.01, dropout=0.2)
+    lab.step(5)
+    fork = pickle.loads(pickle.dumps(lab))
+    lab.step(5)
+    fork.step(5)
+    np.testing.assert_array_equal(fork.net.theta, lab.net.theta)
+    assert fork.frame()["loss"] == lab.frame()["loss"]
