@@ -97,6 +97,7 @@ def test_train_the_cnn_and_see_its_filters_maps_and_counts(
         counts = page.locator("#counts")
         expect(counts.locator(".count-bar.cnn b")).to_have_text("1,370")
         expect(counts.locator(".count-bar.mlp b")).to_have_text("1,360")
+        expect(counts.locator(".count-mlp")).to_have_text("64 → 18: 1,170 · 18 → 10: 190")
         expect(counts.locator("tbody tr").first).to_contain_text("33,280")
         expect(counts.locator("tbody tr").first).to_contain_text(TEXT[lang]["fewer"])
         # draw: the feature maps of the drawing, live

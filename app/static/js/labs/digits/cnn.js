@@ -175,9 +175,15 @@ export function drawCounts(counts, t) {
     }
     table.tBodies[0].append(tr);
   }
+  // the MLP layer by layer: every weight its own, 64 → h1 → … → 10
+  const sizes = [64, ...mlp.hidden, 10];
+  const perLayer = document.createElement("p");
+  perLayer.className = "note count-mlp";
+  perLayer.textContent = mlp.layers.map((n, i) => `${sizes[i]} → ${sizes[i + 1]}: ${fmt(n)}`).join(" · ");
   root.replaceChildren(
     bar("cnn", t("counts.cnn", { f: filters }), cnn.total),
     bar("mlp", t("counts.mlp", { h: mlp.hidden.join(", ") }), mlp.total),
+    perLayer,
     table,
   );
 }
