@@ -27,8 +27,9 @@ def without_id(text: str) -> str:
 
 
 def has_details(frame: str) -> bool:
-    """A frame with the weights (circles, digits) that most frames leave out."""
-    return '"weights":' in frame
+    """A frame with the weights (circles, digits; the digits CNN's ``filters``) that most
+    frames leave out."""
+    return '"weights":' in frame or '"filters":' in frame
 
 
 class Kept:

@@ -7,7 +7,9 @@ from float64 by about 1e−8), while training itself stays in float64.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -35,11 +37,18 @@ def logits32(net: MLP, X: np.ndarray) -> np.ndarray:
 
 
 def evaluate(
-    net: MLP, train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray]
+    net: Any,
+    train: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray],
+    logits: Callable[[Any, np.ndarray], np.ndarray] | None = None,
 ) -> Evaluation:
-    """Cross-entropy (no penalty term) and accuracy of ``net`` on (X float32, y) pairs."""
-    Z_train = logits32(net, train[0])  # (n, k)
-    Z_test = logits32(net, test[0])  # (n_test, k)
+    """Cross-entropy (no penalty term) and accuracy of ``net`` on (X float32, y) pairs.
+
+    ``logits(net, X)`` computes the float32 logits (default: ``logits32``, the MLP's).
+    """
+    logits = logits or logits32
+    Z_train = logits(net, train[0])  # (n, k)
+    Z_test = logits(net, test[0])  # (n_test, k)
     test_pred = Z_test.argmax(axis=1)
     return Evaluation(
         train_loss=LOSSES["softmax_ce"].value(Z_train, train[1]),

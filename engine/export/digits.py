@@ -1,4 +1,4 @@
-"""Digits: softmax regression and deeper networks on handwritten digits (SEEDS.md section 4).
+"""Digits: softmax regression, deeper and convolutional networks on handwritten digits.
 
 The data: the UCI optical-recognition digits (Alpaydin and Kaynak, 1998; CC BY
 4.0), 1,797 images of 8×8 pixels at grey levels 0..16 with their labels 0..9,
@@ -10,6 +10,8 @@ The model, one image per row of X (m × 64):
 
     softmax regression:  Y = softmax(X·W + b)          W is 64 × 10
     network ("mlp"):     A[l] = g(A[l−1]·W[l] + b[l]),  Y = softmax(A[L−1]·W[L] + b[L])
+    convolutional ("cnn"): the image as 8×8, then each conv layer
+                         A ← maxpool2×2(ReLU(conv3×3(A, K) + c)),  Y = softmax(flat(A)·W + b)
 
 with softmax(z)_j = e^(z_j) / Σ_k e^(z_k) and g = ReLU or sigmoid. The loss is
 the mean cross-entropy against the true labels, L = −(1/m) Σ_i log Y[i, y_i],
@@ -17,7 +19,8 @@ plus (l2/2)·Σ W²; its gradient on the logits is (Y − onehot(y))/m, and
 backpropagation carries it down the layers. Each update takes a fresh
 mini-batch and moves every parameter θ against its gradient at the decaying
 rate α_k = lr·lr_decay^k (update k = 0, 1, …): θ ← θ − α_k·dθ (sgd), with
-momentum, or by Adam. Dropout, in training only, zeroes hidden units at random.
+momentum, or by Adam. Dropout, in training only, zeroes hidden units (the
+CNN: the pooled features) at random. (SEEDS.md section 4.)
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
 
 Array = npt.NDArray[np.floating[Any]]  # float64, or float32 where said
 Labels = npt.NDArray[np.int64]  # digits 0..9
@@ -165,6 +169,149 @@ class Network:
         return A @ self.W[-1].astype(np.float32) + self.b[-1].astype(np.float32)
 
 
+# -- the convolutional network ("cnn") ------------------------------------------
+
+
+def windows(A: Array) -> Array:
+    """Every 3×3 window of images A (m, h, w, c), padded by one zero, as rows (m·h·w, c·9).
+
+    With the windows as rows, a convolution is one matrix product ("im2col").
+    """
+    padded = np.pad(A, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    view = sliding_window_view(padded, (3, 3), axis=(1, 2))  # (m, h, w, c, 3, 3)
+    return view.reshape(-1, A.shape[3] * 9)
+
+
+def unwindows(dcols: Array, shape: tuple[int, ...]) -> Array:
+    """The way back: each window's gradient added onto the pixels it came from."""
+    m, h, w, c = shape
+    d = dcols.reshape(m, h, w, c, 3, 3)
+    padded = np.zeros((m, h + 2, w + 2, c))
+    for u in range(3):
+        for v in range(3):
+            padded[:, u : u + h, v : v + w, :] += d[..., u, v]
+    return padded[:, 1:-1, 1:-1, :]
+
+
+def pool(A: Array) -> tuple[Array, npt.NDArray[np.intp]]:
+    """2×2 max-pooling of A (m, h, w, c), and which of each block's 4 cells won."""
+    m, h, w, c = A.shape
+    blocks = A.reshape(m, h // 2, 2, w // 2, 2, c).transpose(0, 1, 3, 5, 2, 4)
+    blocks = blocks.reshape(m, h // 2, w // 2, c, 4)
+    where = blocks.argmax(axis=-1)
+    return np.take_along_axis(blocks, where[..., None], axis=-1)[..., 0], where
+
+
+def max_pool(A: Array) -> Array:
+    """2×2 max-pooling as the largest of the four cells of each block (for measuring the
+    loss: without a backward pass, which cell won does not matter)."""
+    top = np.maximum(A[:, 0::2, 0::2], A[:, 0::2, 1::2])
+    return np.maximum(top, np.maximum(A[:, 1::2, 0::2], A[:, 1::2, 1::2]))
+
+
+def unpool(dP: Array, where: npt.NDArray[np.intp], shape: tuple[int, ...]) -> Array:
+    """The way back through max-pooling: each block's gradient goes to the cell that won."""
+    m, h, w, c = shape
+    blocks = np.zeros((m, h // 2, w // 2, c, 4))
+    np.put_along_axis(blocks, where[..., None], dP[..., None], axis=-1)
+    blocks = blocks.reshape(m, h // 2, w // 2, c, 2, 2).transpose(0, 1, 4, 2, 5, 3)
+    return blocks.reshape(m, h, w, c)
+
+
+class ConvNet:
+    """Conv layers of ``filters`` = [k1] or [k1, k2] filters, then one dense layer to 10.
+
+    Each conv layer: Z = conv3×3(A, K) + c (zero padding keeps the size), ReLU, then
+    2×2 max-pooling halves the size: 8×8 → 4×4 (→ 2×2). A layer's K is c_in × 3 × 3 × k:
+    the same 9·c_in weights slide over every position (weight sharing). As in
+    Network, everything lives in one flat ``theta``; filters start He normal,
+    N(0, 2/(9·c_in)), the dense layer Xavier normal, biases at 0.
+    """
+
+    def __init__(self, filters: list[int], rng: np.random.Generator) -> None:
+        shapes, c_in = [], 1
+        for k in filters:
+            shapes += [(c_in, 3, 3, k), (k,)]
+            c_in = k
+        side = 8 >> len(filters)
+        shapes += [(side * side * c_in, 10), (10,)]
+        self.theta = np.zeros(sum(math.prod(s) for s in shapes))
+        self.grad = np.zeros_like(self.theta)
+        self.params: list[Array] = []
+        self.grads: list[Array] = []
+        at = 0
+        for shape in shapes:
+            size = math.prod(shape)
+            self.params.append(self.theta[at : at + size].reshape(shape))
+            self.grads.append(self.grad[at : at + size].reshape(shape))
+            at += size
+        for P in self.params:
+            if len(P.shape) == 4:  # a filter bank
+                P[...] = rng.normal(0.0, np.sqrt(2.0 / (P.shape[0] * 9)), size=P.shape)
+            elif len(P.shape) == 2:  # the dense layer
+                P[...] = rng.normal(0.0, np.sqrt(2.0 / (P.shape[0] + P.shape[1])), size=P.shape)
+        self.layers = len(filters)
+        self.cache: list[Any] = []  # what backward needs, from forward
+
+    def forward(self, X: Array, dropout: float, rng: np.random.Generator) -> Array:
+        """The logits (m, 10) of images X (m, 64) in training; keeps what backward needs.
+
+        Dropout (p > 0) acts on the pooled features that feed the dense layer.
+        """
+        A = X.reshape(len(X), 8, 8, 1)
+        self.cache = []
+        for n in range(self.layers):
+            K, c = self.params[2 * n], self.params[2 * n + 1]
+            cols = windows(A)
+            Z = cols @ K.reshape(-1, c.size)
+            Z = Z.reshape(*A.shape[:3], -1) + c
+            P, where = pool(np.maximum(Z, 0.0))
+            self.cache.append((A.shape, cols, Z, where))
+            A = P
+        F = A.reshape(len(X), -1)
+        mask = None
+        if dropout > 0.0:
+            mask = (rng.random(F.shape) >= dropout) * (1.0 / (1.0 - dropout))
+            F = F * mask
+        self.cache.append((A.shape, F, mask))
+        return F @ self.params[-2] + self.params[-1]
+
+    def backward(self, dZ: Array, l2: float) -> None:
+        """Fill ``grad`` with ∂(L + penalty)/∂θ, from dZ = ∂L/∂logits, going down the layers."""
+        shape, F, mask = self.cache[-1]
+        np.matmul(F.T, dZ, out=self.grads[-2])
+        np.add.reduce(dZ, axis=0, out=self.grads[-1])
+        dF = dZ @ self.params[-2].T
+        if mask is not None:
+            dF *= mask
+        dP = dF.reshape(shape)
+        for n in reversed(range(self.layers)):
+            in_shape, cols, Z, where = self.cache[n]
+            dZn = unpool(dP, where, Z.shape) * (Z > 0.0)  # through the pooling and the ReLU
+            k = Z.shape[-1]
+            flat = dZn.reshape(-1, k)
+            self.grads[2 * n][...] = (cols.T @ flat).reshape(self.grads[2 * n].shape)
+            np.add.reduce(flat, axis=0, out=self.grads[2 * n + 1])
+            if n > 0:
+                dcols = flat @ self.params[2 * n].reshape(-1, k).T
+                dP = unwindows(dcols, in_shape)
+        if l2:
+            for n in [*range(0, 2 * self.layers, 2), len(self.params) - 2]:  # weights, no biases
+                self.grads[n] += l2 * self.params[n]
+
+    def logits32(self, X: Array) -> Array:
+        """The logits (m, 10) of float32 images X in float32, without dropout."""
+        A = X.reshape(len(X), 8, 8, 1)
+        for n in range(self.layers):
+            K, c = self.params[2 * n], self.params[2 * n + 1]
+            K32 = K.astype(np.float32).reshape(-1, K.shape[3])
+            Z = (windows(A) @ K32).reshape(*A.shape[:3], K.shape[3]) + c.astype(np.float32)
+            A = max_pool(np.maximum(Z, np.float32(0.0)))
+        logits: Array = A.reshape(len(X), -1) @ self.params[-2].astype(np.float32)
+        logits += self.params[-1].astype(np.float32)
+        return logits
+
+
 # -- the loss -------------------------------------------------------------------
 
 
@@ -252,7 +399,11 @@ class Training:
         self.y = labels[rows]
         hidden = list(p["hidden"]) if p["model"] == "mlp" else []
         rng = np.random.default_rng([p["init_seed"], 0])
-        self.net = Network([64, *hidden, 10], p["activation"], rng)
+        self.net: Network | ConvNet
+        if p["model"] == "cnn":
+            self.net = ConvNet(list(p["filters"]), rng)
+        else:
+            self.net = Network([64, *hidden, 10], p["activation"], rng)
         if p["model"] == "softmax":
             self.net.theta[...] = 0.0  # as in the notes: blank weights, uniform guesses
         self.opt = OPTIMIZERS[p["optimizer"]](self.net.theta.size)

@@ -3,125 +3,77 @@
 SEEDS.md section 4 ("deep learning without a PhD"). The UCI 8×8 digits
 (``engine.optdigits``), pixels scaled to [0, 1], a fixed test set of 397 and
 a training set of ``train_size`` (``engine.digits_split``). The model is
-``Y = softmax(X·W + b)`` (X (m, 64), W (64, 10)) or an MLP with hidden
-layers, trained on the mean cross-entropy ``−(1/m) Σ log Y[i, y_i]`` plus
+``Y = softmax(X·W + b)`` (X (m, 64), W (64, 10)), an MLP with hidden
+layers, or a small convolutional net (``engine.labs.digits_cnn``), trained
+on the mean cross-entropy ``−(1/m) Σ log Y[i, y_i]`` plus
 ``(l2/2)·Σ W²``, a fresh mini-batch each update, at the decayed rate
 ``lr_k = lr·lr_decay^k`` for update k = 0, 1, ….
 
 Frames stay small: losses, accuracies and the current rate. Every
 ``DETAIL_EVERY``-th frame also carries what the page redraws about twice a
-second: the weight images, the test confusion matrix and the predicted
-labels of a fixed gallery of test digits.
+second: the weight images (the CNN: its filters and parameter counts), the
+test confusion matrix and the predicted labels of a fixed gallery of test digits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
-from typing import Annotated, Any, ClassVar, Literal
+from dataclasses import replace
+from typing import Any, ClassVar
 
 import numpy as np
-from annotated_types import Ge, Gt, Le, Len, Lt
 
 from engine import optdigits, optimizers
+from engine.conv import ConvNet
 from engine.digits_metrics import Evaluation, confusion, evaluate
-from engine.digits_split import MAX_TRAIN, TEST_SIZE, gallery, split
-from engine.lab import BLOWUP, Cost, Effect, Lab, Message, OpError, Ui, layer_macs
+from engine.digits_split import TEST_SIZE, gallery, split
+from engine.lab import BLOWUP, Cost, Effect, Lab, Message, OpError, layer_macs
+from engine.labs import digits_cnn
+from engine.labs.digits_params import PRESETS, UNUSED, DigitsParams, PredictArgs
 from engine.losses import LOSSES
 from engine.nn import MLP
+
+__all__ = ["DETAIL_EVERY", "PRESETS", "Digits", "DigitsParams", "PredictArgs", "predict"]
 
 DETAIL_EVERY = 15  # frames between detail frames: 2 per second at 30 frames/s
 MAX_UNIT_IMAGES = 32  # first-layer units a detail frame shows for the MLP
 SCALE = 1.0 / (optdigits.LEVELS - 1)  # grey level 0..16 → [0, 1]
 LOSS = LOSSES["softmax_ce"]
 
-Width = Annotated[int, Ge(1), Le(256)]
-Pixel = Annotated[float, Ge(0), Le(16)]  # NaN fails both bounds: NaN ≥ 0 is false
-
-
-@dataclass(frozen=True)
-class DigitsParams:
-    """Every param of the digits lab; bounds here drive validation and controls.
-
-    ``hidden`` and ``activation`` shape the MLP only; ``dropout`` drops hidden
-    units, so it too acts on the MLP only (softmax regression has none).
-    """
-
-    train_size: Annotated[int, Ge(50), Le(MAX_TRAIN), Ui("data", step=10)] = MAX_TRAIN
-    data_seed: Annotated[int, Ge(0), Le(2**31 - 1), Ui("data", step=1, advanced=True)] = 0
-    model: Annotated[Literal["softmax", "mlp"], Ui("model")] = "softmax"
-    hidden: Annotated[tuple[Width, ...], Len(1, 4), Ui("network")] = (100,)
-    activation: Annotated[Literal["relu", "sigmoid"], Ui("network")] = "relu"
-    init_seed: Annotated[int, Ge(0), Le(2**31 - 1), Ui("model", step=1, advanced=True)] = 0
-    optimizer: Annotated[Literal["sgd", "momentum", "adam"], Ui("training")] = "sgd"
-    lr: Annotated[float, Gt(0), Le(10), Ui("training", step=0.001, log=True)] = 0.1
-    lr_decay: Annotated[float, Ge(0.99), Le(1), Ui("training", step=0.0001)] = 1.0
-    batch_size: Annotated[int, Ge(1), Le(MAX_TRAIN), Ui("training", step=1)] = 100
-    dropout: Annotated[float, Ge(0), Lt(0.9), Ui("regularization", step=0.05)] = 0.0
-    l2: Annotated[float, Ge(0), Le(1), Ui("regularization", step=0.0001, log=True)] = 0.0
-
-
-@dataclass(frozen=True)
-class PredictArgs:
-    """Argument of the ``predict`` op: one 8×8 image, row-major, grey levels 0..16."""
-
-    pixels: Annotated[tuple[Pixel, ...], Len(64, 64)]
-
-
-def _preset(**changes: Any) -> dict[str, Any]:
-    return {**asdict(DigitsParams()), **changes}
-
-
-_SMALL_WIDE: dict[str, Any] = {
-    "model": "mlp", "hidden": (128,), "optimizer": "adam", "lr": 0.001, "train_size": 100,
-}  # fmt: skip
-_DEEP: dict[str, Any] = {"model": "mlp", "hidden": (64, 64, 64, 64), "lr": 0.5}
-
-# Lesson presets, complete param sets (SEEDS.md section 4 in order).
-PRESETS: dict[str, dict[str, Any]] = {
-    # Rate too high: training and test curves jump about.
-    "lr_high": _preset(lr=4.0, batch_size=10),
-    # The same start with a decaying rate: the curves calm down.
-    "decay": _preset(lr=4.0, batch_size=10, lr_decay=0.998),
-    # 100 training digits, a wide net, no regularization: train loss → 0, test loss turns up.
-    "overfit": _preset(**_SMALL_WIDE),
-    # The same with dropout and L2: the test loss stays down.
-    "cure": _preset(**_SMALL_WIDE, dropout=0.5, l2=0.001),
-    # Four sigmoid layers: gradients fade on the way down; a long plateau before it learns.
-    "sigmoid_deep": _preset(**_DEEP, activation="sigmoid"),
-    # The same depth with ReLU learns at once.
-    "relu_deep": _preset(**_DEEP, activation="relu"),
-}
-
 
 def predict(lab: Digits, args: PredictArgs) -> Message:
     """The ``predict`` op: class probabilities of one image under the current model.
 
     Inference mode (no dropout). Returns ``{"type": "prediction", "probs":
-    [10 floats summing to 1], "label": argmax}``.
+    [10 floats summing to 1], "label": argmax}``, and for the CNN ``maps``: the
+    image's activations after each conv layer (``digits_cnn.feature_maps``).
     """
     x = np.asarray(args.pixels, dtype=float)  # (64,)
     if x.shape != (optdigits.N_PIXELS,) or not np.all((x >= 0) & (x <= optdigits.LEVELS - 1)):
         raise OpError("invalid_params", "expected 64 grey levels in [0, 16]", "pixels")
     probs = lab.probabilities(x[None, :] * SCALE)[0]  # (10,)
-    return {"type": "prediction", "probs": [float(p) for p in probs], "label": int(probs.argmax())}
+    msg: Message = {"type": "prediction", "probs": [float(p) for p in probs],
+                    "label": int(probs.argmax())}  # fmt: skip
+    if isinstance(lab.net, ConvNet):
+        msg["maps"] = digits_cnn.feature_maps(lab.net, x * SCALE)
+    return msg
 
 
 class Digits(Lab[DigitsParams]):
-    """The digits lab: softmax regression or an MLP, trained by mini-batches."""
+    """The digits lab: softmax regression, an MLP or a CNN, trained by mini-batches."""
 
     id = "digits"
     title = "Digits"
     order = 4
     Params = DigitsParams
     data_fields = frozenset({"train_size", "data_seed"})
-    reset_fields = frozenset({"model", "hidden", "activation", "init_seed"})
+    reset_fields = frozenset({"model", "hidden", "activation", "filters", "init_seed"})
     default_speed = 3.0
     ops: ClassVar[dict[str, tuple[type[Any], Callable[[Any, Any], Message]]]] = {
         "predict": (PredictArgs, predict),
     }
-    update_cost_fields = ("batch_size", "hidden")
-    frame_cost_fields = ("hidden", "train_size")
+    update_cost_fields = ("batch_size", "hidden", "filters")
+    frame_cost_fields = ("hidden", "filters", "train_size")
 
     @classmethod
     def cost(cls, params: DigitsParams) -> Cost:
@@ -129,6 +81,8 @@ class Digits(Lab[DigitsParams]):
         p = params
         hidden = list(p.hidden) if p.model == "mlp" else []
         per_sample = layer_macs([optdigits.N_PIXELS, *hidden, optdigits.N_CLASSES])
+        if p.model == "cnn":
+            per_sample = digits_cnn.macs(p.filters)
         batch = min(p.batch_size, p.train_size)
         return Cost(3 * batch * per_sample, (p.train_size + TEST_SIZE) * per_sample)
 
@@ -161,7 +115,12 @@ class Digits(Lab[DigitsParams]):
 
     def reset(self) -> None:
         p = self.params
-        self.net = MLP(self.sizes, p.activation, "softmax", np.random.default_rng([p.init_seed, 0]))
+        rng = np.random.default_rng([p.init_seed, 0])
+        self.net: MLP | ConvNet
+        if p.model == "cnn":
+            self.net = ConvNet(p.filters, optdigits.N_CLASSES, rng)
+        else:
+            self.net = MLP(self.sizes, p.activation, "softmax", rng)
         if p.model == "softmax":
             self.net.theta[...] = 0.0  # as in the notes: blank weight images, uniform guesses
         self.optimizer = optimizers.make(p.optimizer)
@@ -182,9 +141,10 @@ class Digits(Lab[DigitsParams]):
         return [optdigits.N_PIXELS, *hidden, optdigits.N_CLASSES]
 
     def apply(self, params: DigitsParams) -> Effect:
-        if params.model == self.params.model == "softmax":
-            # Softmax regression has no hidden layers: editing their shape must not restart it.
-            self.params = replace(self.params, hidden=params.hidden, activation=params.activation)
+        if params.model == self.params.model:
+            # Editing the shape of a part this model does not have must not restart it.
+            unused = {name: getattr(params, name) for name in UNUSED[params.model]}
+            self.params = replace(self.params, **unused)
         return super().apply(params)
 
     def on_live_change(self, changed: set[str]) -> None:
@@ -250,7 +210,9 @@ class Digits(Lab[DigitsParams]):
         Computed once per step count: frames between updates reuse it.
         """
         if self._evaluation is None or self._evaluation[0] != self.steps:
-            ev = evaluate(self.net, (self.X_train32, self.y_train), (self.X_test32, self.y_test))
+            logits = digits_cnn.logits32 if isinstance(self.net, ConvNet) else None
+            train, test = (self.X_train32, self.y_train), (self.X_test32, self.y_test)
+            ev = evaluate(self.net, train, test, logits)
             self._evaluation = (self.steps, ev)
         return self._evaluation[1]
 
@@ -277,11 +239,16 @@ class Digits(Lab[DigitsParams]):
 
     def _details(self, ev: Evaluation) -> Message:
         k = optdigits.N_CLASSES
-        return {
-            "weights": self.weight_images(),
+        msg: Message = {
             "confusion": confusion(self.y_test, ev.test_pred, k).astype(np.float32),
             "gallery": [int(ev.test_pred[i]) for i in self.gallery],
         }
+        if isinstance(self.net, ConvNet):
+            msg["filters"] = digits_cnn.filter_images(self.net)
+            msg["counts"] = digits_cnn.counts(self.params.filters, self.params.hidden)
+        else:
+            msg["weights"] = self.weight_images()
+        return msg
 
     def weight_images(self) -> np.ndarray:
         """First-layer weights as 8×8 images, float32 (k, 64) row-major.
@@ -289,6 +256,7 @@ class Digits(Lab[DigitsParams]):
         Softmax: one image per class (Wᵀ, k = 10). MLP: the input weights of
         the first ``min(width, 32)`` hidden units.
         """
+        assert isinstance(self.net, MLP)  # the CNN shows its filters instead
         W = self.net.W[0]  # (64, d_1)
         return np.ascontiguousarray(W[:, :MAX_UNIT_IMAGES].T, dtype=np.float32)
 

@@ -26,7 +26,7 @@ N_TEST = 397
 N_GALLERY = 40
 # A catalog key the page or its script names in quotes.
 KEY = re.compile(
-    r"""["']((?:panel|axis|legend|draw|gallery|weights|lesson|acc|stat)\.[\w.]+)["']"""
+    r"""["']((?:panel|axis|legend|draw|gallery|weights|lesson|acc|stat|filters|maps|counts|network)\.[\w.]+)["']"""
 )
 
 
@@ -129,13 +129,15 @@ def test_every_string_the_page_needs_is_in_both_catalogs(lang: str) -> None:
         names += [f"preset.{name}", f"preset.{name}.tip"]
     for param in PRESETS["overfit"]:
         names += [f"param.{param}", f"param.{param}.tip"]
-    for param, values in {"model": ("softmax", "mlp"), "activation": ("relu", "sigmoid"),
+    for param, values in {"model": ("softmax", "mlp", "cnn"), "activation": ("relu", "sigmoid"),
                           "optimizer": ("sgd", "momentum", "adam")}.items():  # fmt: skip
         names += [f"param.{param}.{v}" for v in values]
     missing = [n for n in names if not strings.get(n)]
     assert not missing
     template = (ROOT / "app/templates" / "labs" / "digits.html").read_text("utf-8")
-    script = (ROOT / "app/static" / "js" / "labs" / "digits.js").read_text("utf-8")
+    labs = ROOT / "app/static" / "js" / "labs"
+    scripts = [labs / "digits.js", *sorted((labs / "digits").glob("*.js"))]
+    script = "".join(p.read_text("utf-8") for p in scripts)
     site = json.loads((ROOT / "app/static" / "i18n" / lang / "site.json").read_text("utf-8"))
     used = set(KEY.findall(template + script))
     assert used and not [k for k in used if k not in strings and k not in site]

@@ -23,6 +23,7 @@ from engine.labs.digits import (
     PredictArgs,
     predict,
 )
+from engine.nn import MLP
 
 
 def make(**changes: Any) -> Digits:
@@ -120,6 +121,7 @@ def test_split_reproducible_from_data_seed() -> None:
 def test_objective_matches_a_hand_written_softmax() -> None:
     lab = make(l2=0.01)
     lab.step(30)
+    assert isinstance(lab.net, MLP)
     W, b = lab.net.W[0], lab.net.b[0]
     X, y = lab.X_train[:20], lab.y_train[:20]
     Z = X @ W + b
@@ -252,6 +254,7 @@ def test_detail_contents_softmax() -> None:
     lab = make()
     lab.step(50)
     frame = lab.frame(detail=True)
+    assert isinstance(lab.net, MLP)
     np.testing.assert_array_equal(frame["weights"], lab.net.W[0].T.astype(np.float32))
     conf = frame["confusion"]
     pred = (lab.X_test @ lab.net.W[0] + lab.net.b[0]).argmax(axis=1)
@@ -282,6 +285,7 @@ def test_predict_matches_the_model_without_dropout() -> None:
     assert reply["type"] == "prediction" and len(reply["probs"]) == 10
     assert sum(reply["probs"]) == pytest.approx(1.0, abs=1e-12)
     assert reply["label"] == int(np.argmax(reply["probs"]))
+    assert isinstance(lab.net, MLP)
     H = np.maximum(lab.X_test[:1] @ lab.net.W[0] + lab.net.b[0], 0)  # no dropout, no rescaling
     Z = (H @ lab.net.W[1] + lab.net.b[1])[0]
     np.testing.assert_allclose(reply["probs"], np.exp(Z) / np.exp(Z).sum(), rtol=1e-10)

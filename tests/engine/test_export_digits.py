@@ -164,3 +164,40 @@ def test_a_new_training_set_restarts_the_record(body: ModuleType) -> None:
     live(d, lr=0.5)
     d.step(8)
     assert replay(body, d) == expected(d)
+
+
+# -- the convolutional network ------------------------------------------------------
+
+
+def test_script_replays_a_two_layer_cnn_with_live_changes(tmp_path: Path) -> None:
+    d = lab(model="cnn", filters=(4, 6), optimizer="adam", lr=0.01, batch_size=32, dropout=0.2)
+    d.step(15)
+    live(d, hidden=(7,), activation="sigmoid")  # not the CNN's: nothing happens
+    live(d, lr=0.003, l2=0.001, dropout=0.0, lr_decay=0.995)
+    d.step(12)
+    live(d, optimizer="momentum", batch_size=1400)
+    d.step(4)
+    assert [k for k, _, _ in d.log.events] == [15, 27]
+    assert run_script(d, tmp_path) == expected(d)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_cnns_with_every_optimizer(body: ModuleType, optimizer: str) -> None:
+    d = lab(model="cnn", filters=(5,), optimizer=optimizer, lr=0.02, dropout=0.3, l2=0.01,
+            train_size=300, batch_size=64, data_seed=2, init_seed=7)  # fmt: skip
+    d.step(12)
+    live(d, dropout=0.0, lr_decay=0.99)
+    d.step(6)
+    assert replay(body, d) == expected(d)
+
+
+def test_a_cnn_reset_by_new_filters_restarts_the_record(body: ModuleType) -> None:
+    d = lab(model="mlp", hidden=(16,))
+    d.step(5)
+    live(d, model="cnn", filters=(3, 2))
+    assert d.steps == 0 and d.log.params["filters"] == [3, 2]
+    d.step(10)
+    assert replay(body, d) == expected(d)
+    live(d, filters=(2,), lr=0.3)
+    d.step(7)
+    assert d.log.params["filters"] == [2] and replay(body, d) == expected(d)

@@ -2,23 +2,18 @@
 // predictions, the weights as images, the confusion matrix — and a pad where
 // the learner draws a digit for the current model to classify. Only drawing
 // happens here; the server runs the model (the predict op takes 8×8 grey levels).
+// The CNN's own views (filters, feature maps, parameter counts) are in digits/cnn.js.
 
 import { startLab } from "../lib/page.js";
 import { rows, shapeOf, unpack } from "../lib/arrays.js";
 import { COLORS, Chart, Series, baseLayout } from "../lib/charts.js";
+import { drawCounts, drawFilters, drawMaps, showCnn } from "./digits/cnn.js";
+import { networkApplies } from "./digits/controls.js";
+import { SIDE, canvas8, diverging, inkLevels, paint, paintGrey, pen, trace } from "./digits/ink.js";
 
-// The UCI digits were drawn on 32×32 bitmaps, fitted to the box, and counted in
-// 4×4 blocks: grey levels 0..16 on 8×8. The pad does the same to the strokes.
-const GRID = 32;
-const BLOCK = 4;
-const SIDE = 8;
-const LEVELS = 16;
-const PEN = 6; // stroke width on the 32×32 grid: about as thick as the data's strokes
 const PREDICT_MS = 90; // at most ~11 predict ops a second while drawing
 const REPREDICT_MS = 300; // while training, the drawn digit is re-classified this often
 const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-const BLUE = [0x00, 0x72, 0xb2];
-const ORANGE = [0xd5, 0x5e, 0x00];
 const CONFUSION = [[0, "#ffffff"], [0.03, "#e4eef8"], [0.2, "#a6cbe3"], [0.55, "#4a90c4"], [1, "#0b4f8a"]];
 
 let ctx, t;
@@ -38,7 +33,10 @@ const S = {
   prediction: null,
   lastPredict: 0,
   predictTimer: null,
-  dirty: { gallery: false, weights: false },
+  filters: null, // the CNN's: one packed (k, c, 9) per conv layer
+  counts: null, // the CNN's and the MLP's parameter counts
+  maps: null, // the CNN's feature maps of the drawn digit, with its prediction
+  dirty: { gallery: false, weights: false, filters: false, counts: false, maps: true },
 };
 const charts = {};
 const $ = (id) => document.getElementById(id);
@@ -85,36 +83,6 @@ function confusionHover() {
   return `${t("axis.true")} %{y} → ${t("axis.predicted")} %{x}: %{z}<extra></extra>`;
 }
 
-// -- images on canvases ----------------------------------------------------
-
-function paint(canvas, rgbOf) {
-  const g = canvas.getContext("2d");
-  const img = g.createImageData(SIDE, SIDE);
-  for (let i = 0; i < SIDE * SIDE; i++) img.data.set([...rgbOf(i), 255], 4 * i);
-  g.putImageData(img, 0, 0);
-}
-
-/** Grey levels 0..16 as ink on paper (16 = black), like the pen that drew them. */
-function paintGrey(canvas, levels, offset = 0) {
-  paint(canvas, (i) => {
-    const v = 255 - Math.round((levels[offset + i] * 255) / LEVELS);
-    return [v, v, v];
-  });
-}
-
-/** w/m in [−1, 1] on a blue–white–orange scale (Okabe–Ito ends). */
-function diverging(u) {
-  const c = u < 0 ? BLUE : ORANGE;
-  const a = Math.min(1, Math.abs(u));
-  return c.map((ch) => Math.round(255 + (ch - 255) * a));
-}
-
-function canvas8() {
-  const c = document.createElement("canvas");
-  c.width = c.height = SIDE;
-  return c;
-}
-
 // -- data and frames -------------------------------------------------------
 
 function onData(msg) {
@@ -154,6 +122,14 @@ function onFrame(f) {
     S.weights = { flat: unpack(f.weights), k: shapeOf(f.weights)[0] };
     S.dirty.weights = true;
   }
+  if (f.filters) {
+    S.filters = f.filters;
+    S.dirty.filters = true;
+  }
+  if (f.counts) {
+    S.counts = f.counts;
+    S.dirty.counts = true;
+  }
   if (f.confusion) S.confusion = rows(f.confusion);
   if (S.pixels && !S.drawing && performance.now() - S.lastPredict > REPREDICT_MS) predictNow();
 }
@@ -178,6 +154,7 @@ function draw() {
   if (S.frame) drawStats(S.frame);
   if (S.dirty.gallery) drawGallery();
   if (S.dirty.weights) drawWeights();
+  drawCnn();
   for (const chart of Object.values(charts)) chart.draw();
 }
 
@@ -187,6 +164,14 @@ function drawStats(f) {
   $("acc-test").textContent = pct(acc.test);
   $("acc-train").textContent = pct(acc.train);
   $("rate").textContent = f.lr == null ? "—" : Number(f.lr).toPrecision(3);
+}
+
+function drawCnn() {
+  const d = S.dirty;
+  if (d.filters && S.filters) drawFilters(S.filters, t);
+  if (d.counts && S.counts) drawCounts(S.counts, t);
+  if (d.maps) drawMaps(S.maps, S.pixels, t);
+  d.filters = d.counts = d.maps = false;
 }
 
 function drawGallery() {
@@ -285,22 +270,6 @@ function mountPad() {
   $("btn-clear").addEventListener("click", clearPad);
 }
 
-function trace(g, stroke, map) {
-  g.beginPath();
-  const [x0, y0] = map(stroke[0]);
-  g.moveTo(x0, y0);
-  if (stroke.length === 1) g.lineTo(x0 + 0.01, y0); // a dot: round caps draw it
-  for (const p of stroke.slice(1)) g.lineTo(...map(p));
-  g.stroke();
-}
-
-function pen(g, width) {
-  g.lineWidth = width;
-  g.lineCap = "round";
-  g.lineJoin = "round";
-  g.strokeStyle = COLORS.black;
-}
-
 function paintPad() {
   const pad = $("draw");
   const g = pad.getContext("2d");
@@ -317,30 +286,9 @@ function paintPad() {
   for (const s of S.strokes) trace(g, s, (p) => p);
 }
 
-/**
- * The strokes as the data would have them: fitted (aspect kept) into the
- * 32×32 box, drawn with a pen of PEN pixels, then the ink in each 4×4 block
- * counted: 64 grey levels 0..16, row-major. Null when the pad is empty.
- */
+/** The 64 grey levels the model is to see: a picked test digit's, or the strokes'. */
 function sample() {
-  if (S.fixed) return S.fixed;
-  const pts = S.strokes.flat();
-  if (!pts.length) return null;
-  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const s = (GRID - PEN) / Math.max(x1 - x0, y1 - y0, 1);
-  const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
-  sample.canvas ??= Object.assign(document.createElement("canvas"), { width: GRID, height: GRID });
-  const g = sample.canvas.getContext("2d", { willReadFrequently: true });
-  g.clearRect(0, 0, GRID, GRID);
-  pen(g, PEN);
-  for (const st of S.strokes) trace(g, st, ([x, y]) => [GRID / 2 + s * (x - cx), GRID / 2 + s * (y - cy)]);
-  const alpha = g.getImageData(0, 0, GRID, GRID).data;
-  const ink = new Array(SIDE * SIDE).fill(0);
-  for (let y = 0; y < GRID; y++) {
-    for (let x = 0; x < GRID; x++) ink[Math.floor(y / BLOCK) * SIDE + Math.floor(x / BLOCK)] += alpha[4 * (y * GRID + x) + 3] / 255;
-  }
-  return ink.map((v) => Math.min(LEVELS, Math.round(v)));
+  return S.fixed ?? inkLevels(S.strokes);
 }
 
 function predictSoon() {
@@ -361,6 +309,8 @@ function predictNow() {
 function onPrediction(msg) {
   if (!S.pixels) return; // an answer that arrived after Clear
   S.prediction = msg;
+  S.maps = msg.maps ?? null;
+  S.dirty.maps = true;
   const probs = msg.probs.map((p) => (p == null ? 0 : 100 * p));
   charts.probs.set(0, { y: probs, "marker.color": DIGITS.map((d) => (d === msg.label ? COLORS.vermillion : COLORS.blue)) });
   drawVerdict();
@@ -381,6 +331,8 @@ function clearPad() {
   S.drawing = null;
   S.pixels = null;
   S.prediction = null;
+  S.maps = null;
+  S.dirty.maps = true;
   paintPad();
   paintGrey($("seen"), new Array(SIDE * SIDE).fill(0));
   charts.probs.set(0, { y: DIGITS.map(() => 0), "marker.color": COLORS.blue });
@@ -431,28 +383,7 @@ function relabel() {
   });
   weightsCaption();
   drawVerdict();
-  S.dirty.gallery = true;
-}
-
-/** Softmax regression has no hidden layers: their controls are shown greyed and inert, with why. */
-function networkApplies() {
-  const off = ctx.params().model === "softmax";
-  const rows = ["hidden", "activation"].map((n) => document.querySelector(`.ctl-${n}`)).filter(Boolean);
-  if (!rows.length) return;
-  let note = $("network-note");
-  if (!note) {
-    note = document.createElement("p");
-    note.id = "network-note";
-    note.className = "ctl-note";
-    note.dataset.i18n = "network.softmax_note";
-    note.textContent = t("network.softmax_note");
-    rows[0].before(note);
-  }
-  note.hidden = !off;
-  for (const row of rows) {
-    row.inert = off;
-    row.classList.toggle("inapplicable", off);
-  }
+  Object.assign(S.dirty, { gallery: true, filters: true, counts: true, maps: true });
 }
 
 startLab({
@@ -467,7 +398,13 @@ startLab({
   on: { data: onData, frame: onFrame, prediction: onPrediction },
   hello: () => relabel(),
   paramsChanged: () => {
-    networkApplies();
+    networkApplies(ctx.params().model, t);
+    const cnn = ctx.params().model === "cnn";
+    showCnn(cnn);
+    if (!cnn && S.maps) {
+      S.maps = null;
+      S.dirty.maps = true;
+    }
     weightsCaption();
     if (S.weights) S.dirty.weights = true;
   },
