@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import learner, shot
 
@@ -90,7 +90,8 @@ def test_paste_beans_from_a_spreadsheet(page: Page, server: str) -> None:
     open_lab(page, server, "beans", "lang=zh")
     page.locator(".upload-paste").fill("size\ttoxicity\n10\t3.5\n20\t5.2\n30\t7.4\n40\t9.1\n")
     page.locator(".upload-use").click()
-    expect(page.locator(".upload-status")).to_have_text("正在用你的数据训练：4 行。", timeout=20_000)
+    status = page.locator(".upload-status")
+    expect(status).to_have_text("正在用你的数据训练：4 行。", timeout=20_000)
     page.wait_for_function("document.getElementById('chart-beans').data[0].x.length === 4")
     xs = page.evaluate("document.getElementById('chart-beans').data[0].x")
     assert list(xs) == [10, 20, 30, 40]
@@ -103,9 +104,9 @@ def test_paste_beans_from_a_spreadsheet(page: Page, server: str) -> None:
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_screenshots_laptop_and_phone(
-    browser: object, server: str, tmp_path: Path, width: int, height: int, lang: str
+    browser: Browser, server: str, width: int, height: int, lang: str
 ) -> None:
-    with learner(browser, width, height) as page:  # type: ignore[arg-type]
+    with learner(browser, width, height) as page:
         open_lab(page, server, "circles", f"lang={lang}&dataset=blobs&classes=4&hidden=8")
         page.keyboard.press("Space")
         page.wait_for_function("parseFloat(document.getElementById('acc-test').textContent) >= 90",
@@ -114,5 +115,3 @@ def test_screenshots_laptop_and_phone(
         no_sideways = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert no_sideways
         shot(page, f"upload-circles-{lang}-{width}x{height}")
-        page.locator("#upload").scroll_into_view_if_needed()
-        page.screenshot(path=str(tmp_path / "panel.png"))
