@@ -171,3 +171,17 @@ def test_a_follower_sees_the_presenters_uploaded_data() -> None:
                 data = recv_until(student, "data")
                 assert data["classes"] == ["ant", "bee", "cat"]
                 assert data["upload"] == {"rows": 42}
+
+
+def test_click_to_add_points_works_on_uploaded_data(client: TestClient) -> None:
+    with client.websocket_connect("/ws/circles") as ws:
+        opening(ws, 4)
+        upload(ws, THREE)
+        recv_until(ws, "frame")
+        ws.send_json({"op": "add_point", "x1": 1.0, "x2": -1.0, "label": 2, "id": "p"})
+        assert recv_until(ws, "points")["added"] == 1
+        data = recv_until(ws, "data")
+        assert data["added"] == 1 and data["upload"] == {"rows": 42}
+        assert unpack(data["train"]["y"])[-1] == 2 and len(unpack(data["train"]["y"])) == 22
+        ws.send_json({"op": "add_point", "x1": 1.0, "x2": -1.0, "label": 3})
+        assert error(ws)["code"] == "invalid_params"  # three classes: labels 0, 1, 2
