@@ -83,6 +83,11 @@ def test_train_three_classes_and_see_three_colours(page: Page, server: str) -> N
     assert len({c for c, _ in colors}) == 3 and len({s for _, s in colors}) == 3
     expect(page.locator("#class-legend .class-item")).to_have_count(3)
     expect(page.locator("#class-legend")).to_contain_text("%")
+    # the output layer has 3 units; each one's heatmap is its class's probability
+    expect(page.locator("#network .node[data-layer='3']")).to_have_count(3)
+    page.locator("#network .node[data-layer='3'][data-unit='2']").click()
+    expect(page.locator("#inspect-title")).to_have_text("Output: P(class 2)")
+    page.wait_for_function("document.getElementById('chart-inspect').data[0].z.length === 48")
     shot(page, "upload-circles-en-three-classes")
 
 

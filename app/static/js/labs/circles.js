@@ -393,7 +393,8 @@ function layerName(l, crowded) {
 function unitName(l, i) {
   const last = S.sizes.length - 1;
   if (l === 0) return t("inspect.input", { name: FEATURE_LABEL[S.features[i]] ?? S.features[i] });
-  if (l === last) return t("inspect.output");
+  // k classes: output unit i is the softmax's P(class i), its heatmap that class's probability
+  if (l === last) return S.k > 2 ? t("inspect.output_class", { name: classNames(t, S.names, S.k)[i] }) : t("inspect.output");
   return t("inspect.hidden", { k: l, i: i + 1 });
 }
 
@@ -529,7 +530,8 @@ startLab({
     mountToggles();
     mountCharts();
     S.upload = mountUpload(c, "circles");
-    new ResizeObserver(() => buildNetwork()).observe($("network"));
+    // a rebuilt diagram starts grey: draw its weights again even while paused
+    new ResizeObserver(() => { buildNetwork(); ctx.markDirty(); }).observe($("network"));
     // pausing may leave a boundary a frame or two old on the plane: the button's state says when
     new MutationObserver(boundaryIfStale).observe($("btn-play"),
       { attributes: true, attributeFilter: ["aria-pressed"] });
