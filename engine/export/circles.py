@@ -465,6 +465,9 @@ class Training:
         elif kind == "add_point":
             self.added.append((values["x1"], values["x2"], values["label"]))
             self.new_training_set()
+        elif kind == "add_points":  # a brush stroke: [x1, x2, label] rows
+            self.added.extend((x1, x2, label) for x1, x2, label in values["points"])
+            self.new_training_set()
         elif kind == "clear_points":
             self.added.clear()
             self.new_training_set()

@@ -91,6 +91,18 @@ class AddPointArgs:
     label: Annotated[int, Ge(0), Le(MAX_CLASSES - 1)]  # below the number of classes
 
 
+Coordinate = Annotated[float, Ge(EXTENT[0]), Le(EXTENT[1])]  # the plane is square
+Label = Annotated[int, Ge(0), Le(MAX_CLASSES - 1)]
+MAX_STROKE = 50  # points one brush stroke (one add_points) may carry
+
+
+@dataclass(frozen=True)
+class AddPointsArgs:
+    """Training points painted with the brush: ``[x1, x2, label]`` rows."""
+
+    points: Annotated[tuple[tuple[Coordinate, Coordinate, Label], ...], Len(1, MAX_STROKE)]
+
+
 @dataclass(frozen=True)
 class NoArgs:
     """An op without arguments."""
@@ -370,6 +382,16 @@ class Circles(Lab[CirclesParams]):
         self.added.append((args.x1, args.x2, int(args.label)))
         return self._points_changed()
 
+    def add_points(self, args: AddPointsArgs) -> Message:
+        """Add a brush stroke's points at once: one new epoch and one data message for all."""
+        if len(self.added) + len(args.points) > MAX_ADDED:
+            raise OpError("invalid_params", f"at most {MAX_ADDED} added points; clear them first",
+                          "points")  # fmt: skip
+        if any(label >= self.k for _, _, label in args.points):
+            raise OpError("invalid_params", f"points: labels must be 0…{self.k - 1}", "points")
+        self.added.extend((float(x1), float(x2), int(c)) for x1, x2, c in args.points)
+        return self._points_changed()
+
     def clear_points(self, args: NoArgs) -> Message:
         """Remove every added point."""
         self.added.clear()
@@ -413,9 +435,10 @@ class Circles(Lab[CirclesParams]):
         "weights": (NoArgs, weights),
         "boundary": (NoArgs, boundary_now),
         "add_point": (AddPointArgs, add_point),
+        "add_points": (AddPointsArgs, add_points),
         "clear_points": (NoArgs, clear_points),
     }
-    logged_ops = frozenset({"add_point", "clear_points"})
+    logged_ops = frozenset({"add_point", "add_points", "clear_points"})
 
 
 _BASE: dict[str, Any] = {

@@ -185,3 +185,16 @@ def test_click_to_add_points_works_on_uploaded_data(client: TestClient) -> None:
         assert unpack(data["train"]["y"])[-1] == 2 and len(unpack(data["train"]["y"])) == 22
         ws.send_json({"op": "add_point", "x1": 1.0, "x2": -1.0, "label": 3})
         assert error(ws)["code"] == "invalid_params"  # three classes: labels 0, 1, 2
+
+
+def test_a_brush_stroke_over_the_protocol(client: TestClient) -> None:
+    with client.websocket_connect("/ws/circles?dataset=blobs&classes=3") as ws:
+        opening(ws, 4)
+        stroke = [[-1.0 + 0.25 * i, 2.0, 1] for i in range(9)]
+        ws.send_json({"op": "add_points", "points": stroke, "id": "b"})
+        assert recv_until(ws, "points")["added"] == 9
+        assert unpack(recv_until(ws, "data")["train"]["y"])[-9:].tolist() == [1] * 9
+        for bad in ([], [[0.0, 7.0, 1]], [[0.0, 0.0, 3]], [[0.0, 0.0]]):
+            ws.send_json({"op": "add_points", "points": bad})
+            err = error(ws)
+            assert err["code"] == "invalid_params" and err["errors"][0]["field"] == "points"

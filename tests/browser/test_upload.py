@@ -120,3 +120,25 @@ def test_screenshots_laptop_and_phone(
         no_sideways = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert no_sideways
         shot(page, f"upload-circles-{lang}-{width}x{height}")
+
+
+def test_draw_a_dataset_with_the_brush(page: Page, server: str) -> None:
+    open_lab(page, server, "circles", "lang=zh&dataset=blobs&classes=3&hidden=8")
+    page.wait_for_function("document.querySelectorAll('.tools .cls[data-class]').length === 3")
+    page.locator("#brush").check()
+    page.locator(".tools .cls[data-class='2']").click()
+    box = page.locator("#chart-boundary .nsewdrag").first.bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] * 0.5  # along x₂ = 0, from x₁ = −3 to x₁ = 3
+    page.mouse.move(box["x"] + box["width"] * 0.25, y)
+    page.mouse.down()
+    for i in range(1, 31):
+        page.mouse.move(box["x"] + box["width"] * (0.25 + i / 60), y)
+    page.mouse.up()
+    # 6 units painted, a point every 0.35 or so: 15 to 18 points, all of class 2
+    page.wait_for_function("Number(document.getElementById('added').textContent) >= 15")
+    added = int(page.locator("#added").text_content() or 0)
+    assert added <= 18
+    symbols = page.evaluate("document.getElementById('chart-boundary').data[13].marker.symbol")
+    assert set(symbols) == {"square"} and len(symbols) == added
+    shot(page, "upload-circles-zh-brush")

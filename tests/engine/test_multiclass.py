@@ -213,3 +213,28 @@ def test_an_uploaded_run_replays_exactly_as_a_script(tmp_path: Path) -> None:
     assert [kind for _, kind, _ in c.log.events] == ["upload", "add_point"]
     c.step(20)
     assert run_script(c, tmp_path) == expected(c)
+
+
+def test_a_brush_stroke_adds_its_points_at_once_and_replays() -> None:
+    from engine.labs.circles import MAX_ADDED, AddPointsArgs
+
+    c = lab(dataset="blobs", classes=3, hidden=(6,), n=60)
+    c.step(5)
+    stroke = tuple((0.5 * i - 3, 1.0, 2) for i in range(12))
+    reply = c.call_op("add_points", AddPointsArgs(points=stroke))
+    assert reply == {"type": "points", "added": 12}
+    assert c.y_train[-12:].tolist() == [2] * 12 and c.X_train[-1].tolist() == [2.5, 1.0]
+    c.step(7)
+    c.restart()  # the painted points are carried, one add_point each
+    assert [kind for _, kind, _ in c.log.events] == ["add_point"] * 12
+    c.step(4)
+    c.call_op("add_points", AddPointsArgs(points=((1.0, 1.0, 0), (2.0, 2.0, 1))))
+    c.step(4)
+    assert body.run(c.log.params, c.log.events, c.steps) == expected(c)
+    with pytest.raises(OpError):
+        c.call_op("add_points", AddPointsArgs(points=((0.0, 0.0, 3),)))
+    too_many = tuple((0.0, 0.0, 0) for _ in range(50))
+    for _ in range(MAX_ADDED // 50 - 1):
+        c.call_op("add_points", AddPointsArgs(points=too_many))
+    with pytest.raises(OpError):
+        c.call_op("add_points", AddPointsArgs(points=too_many))

@@ -7,6 +7,7 @@ import { list, rows, unpack } from "../lib/arrays.js";
 import { COLORS, Chart, Series, baseLayout, num } from "../lib/charts.js";
 import { CLASS_COLOR, MAX_CLASSES, SYMBOL, classButtons, classNames, classScale, classValues,
   drawLegend } from "../lib/classes.js";
+import { mountBrush } from "../lib/brush.js";
 import { mountUpload } from "../lib/upload.js";
 
 // Blue (class 0) ↔ white ↔ orange (class 1), lightened so the points stay visible on it.
@@ -90,7 +91,7 @@ function mountCharts() {
 
 function addPoint(e) {
   const area = $("chart-boundary").querySelector(".nsewdrag")?.getBoundingClientRect();
-  if (!e || !area) return;
+  if (!e || !area || S.brush) return; // with the brush, a click is a stroke of one point
   const fx = (e.clientX - area.left) / area.width, fy = (e.clientY - area.top) / area.height;
   if (fx < 0 || fx > 1 || fy < 0 || fy > 1) return;
   const round = (v) => Math.round(Math.max(-6, Math.min(6, v)) * 100) / 100;
@@ -521,6 +522,8 @@ function mountToggles() {
     });
   });
   $("btn-clear").addEventListener("click", () => ctx.send("clear_points"));
+  mountBrush($("chart-boundary"), $("brush"), () => S.cls, (points) => ctx.send("add_points", { points }),
+    (on) => { S.brush = on; });
 }
 
 startLab({
