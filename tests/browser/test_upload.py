@@ -104,6 +104,9 @@ def test_paste_beans_from_a_spreadsheet(page: Page, server: str) -> None:
     assert lo < 10 and hi > 40  # the view follows the uploaded beans
     expect(page.locator(".upload-clear")).to_be_visible()
     shot(page, "upload-beans-zh")
+    page.locator(".preset[data-preset='notes_batch']").click()  # a lesson: its own beans
+    expect(page.locator(".upload-clear")).to_be_hidden(timeout=20_000)
+    page.wait_for_function("document.getElementById('chart-beans').data[0].x.length === 100")
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])

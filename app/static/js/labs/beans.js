@@ -260,6 +260,7 @@ startLab({
   },
   on: { data: onData, surface: onSurface, frame: onFrame, upload: (m) => S.upload.on.upload(m) },
   onError: (msg) => S.upload?.onError(msg),
+  beforeLesson: (send) => S.upload?.beforeLesson(send), // a lesson starts from its own beans
   hello: () => relabel(),
   paramsChanged: () => sliceCaption(),
   reset,

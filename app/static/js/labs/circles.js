@@ -545,7 +545,10 @@ startLab({
   paramsChanged,
   reset,
   // a lesson is its own experiment: points a learner added to another do not carry over
-  beforeLesson: (send) => { if (S.data?.added?.x.length) send("clear_points"); },
+  // (new data drops added points too)
+  beforeLesson: (send) => {
+    if (!S.upload?.beforeLesson(send) && S.data?.added?.x.length) send("clear_points");
+  },
   draw() {
     throttled("plane", drawPlane);
     throttled("curves", drawCurves);

@@ -138,6 +138,12 @@ export function mountUpload(ctx, kind) {
       showError(detail);
       return true;
     },
+    /** A lesson is its own experiment: it starts from generated data. True if it had to ask. */
+    beforeLesson(send) {
+      if (!U.rows) return false;
+      send("upload_clear");
+      return true;
+    },
     /** New data: a table of the learner's, or generated (then the panel is back to empty). */
     onData(msg) {
       U.rows = msg.upload?.rows ?? 0;
