@@ -27,6 +27,7 @@ SHOWN = 60  # characters of a client's value that an error message quotes
 SESSION_PARAMS = ("speed",)  # handled by the session itself, not by the lab
 CORE_OPS = ("configure", "play", "pause", "step", "reset")
 CLASSROOM_OPS = ("present", "fork", "export", "class")  # see app/classroom.py
+UPLOAD_OPS = ("upload", "upload_clear")  # a learner's own data: see app/upload.py
 
 
 class ProtocolError(Exception):

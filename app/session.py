@@ -42,6 +42,7 @@ from app.protocol import (
 from app.rooms import Rooms
 from app.scheduler import Scheduler
 from app.settings import Settings
+from app.upload import UPLOAD_OPS, Uploads, accepts
 from engine.lab import Effect, Lab, Message, OpError
 
 T = TypeVar("T")
@@ -76,6 +77,7 @@ class Session:
         self.log_limit = RateLimit(1 / 60)  # a bad client must not flood the server's log
         # each frame made, with its lab, on the scheduler's thread (a class member's summary)
         self.on_frame: Callable[[Lab[Any], Message], None] | None = None
+        self.uploads = Uploads(self)  # a learner's own data, sent in parts
 
     async def run(self, query: dict[str, str]) -> None:
         """Serve until the client leaves; whatever happens, tasks are cleaned up."""
@@ -235,8 +237,13 @@ class Session:
         elif op in self.spec.lab.ops:
             args = self.spec.validate_op(op, msg)
             self.outbox.put(*await self.call(self._lab_op, op, args, msg_id))
+        elif op in UPLOAD_OPS and accepts(self.lab):
+            if self.stepping is not None:
+                await self._end_step()
+            await self.uploads.handle(op, msg, msg_id)
         else:
-            known = ", ".join([*CORE_OPS, "ack", *CLASSROOM_OPS, *self.spec.lab.ops])
+            uploads = UPLOAD_OPS if accepts(self.lab) else ()
+            known = ", ".join([*CORE_OPS, "ack", *CLASSROOM_OPS, *self.spec.lab.ops, *uploads])
             raise ProtocolError("unknown_op", f"unknown op {shown(op)}; expected one of: {known}")
         return False
 
@@ -389,5 +396,6 @@ class Session:
             "fps": s.fps,
             "frame_budget_ms": s.frame_budget_ms,
             "max_message_bytes": s.max_message_bytes,
+            "upload": {"max_bytes": s.max_upload_bytes, "max_rows": s.max_upload_rows},
             "params": self.spec.limits,
         }

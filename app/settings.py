@@ -23,6 +23,8 @@ from annotated_types import Ge, Gt, Le
 from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
 
+from engine.userdata import MAX_ROWS
+
 PREFIX = "DESCENT_"
 log = logging.getLogger(__name__)
 
@@ -128,6 +130,11 @@ class Settings:
     ws_ping_timeout_s: Seconds = 20.0
     # on SIGTERM, connections still open after this are closed
     shutdown_timeout_s: Annotated[int, Ge(1), Le(3600)] = 5
+    # a learner's own data (the `upload` op): its size, its rows, and uploads a session
+    # may start per minute (each is parsed and restarts the lab)
+    max_upload_bytes: Annotated[int, Ge(1024), Le(4 << 20)] = 1 << 20
+    max_upload_rows: Annotated[int, Ge(2), Le(MAX_ROWS)] = MAX_ROWS
+    uploads_per_minute: Positive = 10.0
     limits: dict[str, dict[str, Annotated[float, Ge(0)]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

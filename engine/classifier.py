@@ -16,6 +16,7 @@ import numpy as np
 
 from engine.features import expand
 from engine.losses import Loss
+from engine.multiclass import top_and_confidence
 from engine.nn import MLP, Scratch
 
 # When the boundary is recomputed (see ``Boundary``), by the drift ‖θ − θ₀‖/‖θ₀‖ of the
@@ -141,7 +142,7 @@ class Boundary:
 
     def forget(self) -> None:
         """No image yet: the next frame computes one, whatever the parameters did."""
-        self.image: np.ndarray | None = None  # (res, res) uint8, row 0 at ymin
+        self.image: np.ndarray | None = None  # (res, res) uint8 (or (2, res, res)), row 0 at ymin
         self.step = 0  # the step the image shows
         self._frame = 0  # the frame it was computed for
         self._norm2 = 0.0  # ‖θ₀‖²
@@ -158,11 +159,16 @@ class Boundary:
     ) -> np.ndarray:
         """A fresh ``image`` for ``step`` and frame number ``frame``; it is also returned.
 
-        Bit for bit ``to_uint8(net.predict(features).reshape(res, res))``.
+        Bit for bit ``to_uint8(net.predict(features).reshape(res, res))`` with one output;
+        with k outputs, ``multiclass.top_and_confidence`` as (2, res, res).
         """
         with np.errstate(all="ignore"):  # a diverged net draws NaN as the middle, 128
-            z = net.logits(self.features(grid, names), self.scratch)[:, 0]  # (res²,)
-            image = probability_uint8(z).reshape(grid.res, grid.res)
+            Z = net.logits(self.features(grid, names), self.scratch)  # (res², k)
+            image: np.ndarray
+            if Z.shape[1] == 1:
+                image = probability_uint8(Z[:, 0]).reshape(grid.res, grid.res)
+            else:  # k classes: (2, res, res), the top class and its confidence
+                image = top_and_confidence(Z, Z.shape[1]).reshape(2, grid.res, grid.res)
         if self._theta.shape != net.theta.shape:
             self._theta, self._drift = np.empty_like(net.theta), np.empty_like(net.theta)
         self._theta[...] = net.theta

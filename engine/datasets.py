@@ -126,3 +126,47 @@ CLASSIFICATION: dict[str, Generator2D] = {
     "spiral": spiral,
     "moons": moons,
 }
+
+
+# -- 2-D data in k classes ----------------------------------------------------
+#
+# ``name(n, rng, noise, k) -> (X (n, 2), y (n,) int64 in 0…k−1)``: the same domain and
+# noise slider as above. Class c gets n//k points, the first n % k classes one more.
+
+
+def _shares(n: int, k: int) -> list[int]:
+    return [n // k + (c < n % k) for c in range(k)]
+
+
+def arms(
+    n: int, rng: np.random.Generator, noise: float = 0.0, k: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
+    """A spiral of ``k`` arms (3 by default), each 0.75 turn out to radius 5, arm c turned
+    by 2πc/k; uniform noise of ``±(0.3 + 2·noise)`` per axis keeps the arms apart but blurred.
+    """
+    X, y = [], []
+    for c, m in enumerate(_shares(n, k)):
+        s = rng.uniform(0.08, 1.0, m)  # no point at the centre, where every arm meets
+        arm = _polar(RADIUS * s, 1.5 * np.pi * s + 2 * np.pi * c / k)
+        X.append(arm + rng.uniform(-1, 1, size=(m, 2)) * (0.3 + 2.0 * noise))
+        y.append(np.full(m, c, np.int64))
+    return np.concatenate(X).reshape(-1, 2), np.concatenate(y)
+
+
+def blobs(
+    n: int, rng: np.random.Generator, noise: float = 0.0, k: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
+    """``k`` Gaussian blobs with centres evenly on the circle of radius 3.5 (the first at
+    the top); the variance grows with noise as in ``gauss``, from 0.5 to 4."""
+    std = np.sqrt(0.5 + 7.0 * noise)
+    X, y = [], []
+    for c, m in enumerate(_shares(n, k)):
+        centre = _polar(np.array([3.5]), np.array([2 * np.pi * c / k]))  # (1, 2)
+        X.append(rng.normal(0.0, std, (m, 2)) + centre)
+        y.append(np.full(m, c, np.int64))
+    return np.concatenate(X).reshape(-1, 2), np.concatenate(y)
+
+
+GeneratorK = Callable[[int, np.random.Generator, float, int], tuple[np.ndarray, np.ndarray]]
+
+MULTICLASS: dict[str, GeneratorK] = {"arms": arms, "blobs": blobs}

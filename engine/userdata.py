@@ -55,7 +55,7 @@ def parse(text: str, kind: Kind, max_rows: int = MAX_ROWS, max_bytes: int = MAX_
     if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise DataError("too_large", None, {"max_kb": max_bytes // 1024})
     delimiter = _delimiter(text)
-    rows = [(n, row) for n, row in _rows(text, delimiter) if any(cell.strip() for cell in row)]
+    rows = _rows(text, delimiter, max_rows + 2)  # a header, the rows allowed, one too many
     if rows and _is_header(rows[0][1], kind):
         rows = rows[1:]
     if len(rows) > max_rows:
@@ -90,12 +90,20 @@ def _delimiter(text: str) -> str:
     return "\t" if "\t" in first else ";" if ";" in first else ","
 
 
-def _rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+def _rows(text: str, delimiter: str, limit: int) -> list[tuple[int, list[str]]]:
+    """The non-blank rows with their line numbers, at most ``limit``: reading stops there,
+    so a file of far too many rows costs no more than one just too long."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    rows: list[tuple[int, list[str]]] = []
     try:
-        return [(reader.line_num, row) for row in reader]
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((reader.line_num, row))
+                if len(rows) >= limit:
+                    break
     except csv.Error as exc:
         raise DataError("bad_csv", reader.line_num, {"reason": str(exc)}) from exc
+    return rows
 
 
 def _is_header(row: list[str], kind: Kind) -> bool:

@@ -166,9 +166,13 @@ def run(params: dict[str, Any], changes: list[Change], steps: int) -> dict[str, 
     p = dict(params)
     check(p)
     x, y = get_beans(p)
+    if changes and changes[0][1] == "upload":  # the learner's own beans, at step 0
+        data = changes[0][2]
+        x, y = np.array(data["x"], dtype=np.float64), np.array(data["y"], dtype=np.float64)
+        changes = changes[1:]
     w = float(p["w0"])
     b = float(p["b0"]) if p["model"] == "wb" else 0.0
-    batches = Batches(p["n"], p["shuffle"], p["data_seed"])
+    batches = Batches(len(x), p["shuffle"], p["data_seed"])
     done, diverged = 0, False
     while done < steps and not diverged:
         p = apply_changes(p, changes, done)

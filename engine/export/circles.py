@@ -24,6 +24,12 @@ down the layers: dW[l] = A[l−1]ᵀ·dZ[l], db[l] = Σ_rows dZ[l],
 dZ[l−1] = (dZ[l]·W[l]ᵀ) ⊙ g′(Z[l−1]). Each update takes the next mini-batch
 of the epoch (a fresh random order every epoch) and moves every parameter θ
 against its gradient: θ ← θ − α·dθ (sgd), with momentum, or by Adam.
+
+With k > 2 classes (the arms and blobs sets, or an uploaded table with more
+than two labels) the network ends in k logits and a softmax instead,
+ŷ_c = e^(z_c)/Σ_j e^(z_j), and the loss is the cross-entropy
+L = −(1/m) Σ log ŷ_y with ∂L/∂Z[L] = (ŷ − onehot(y))/m. Uploaded data travels
+inside CHANGES, as the first change ("upload"), already scaled onto the plane.
 """
 
 from __future__ import annotations
@@ -115,14 +121,63 @@ DATASETS: dict[str, Dataset] = {
 }  # fmt: skip
 
 
-def training_points(params: dict[str, Any]) -> tuple[Array, Labels]:
-    """The generated training points and labels: all but a held-out test set.
+def shares(n: int, k: int) -> list[int]:
+    """How many points each of k classes gets: n // k, the first n % k one more."""
+    return [n // k + (c < n % k) for c in range(k)]
 
-    This script reports the training loss only, so it drops the test points,
-    but draws their split all the same: the same seed gives the same points.
+
+def arms(n: int, rng: np.random.Generator, noise: float, k: int) -> tuple[Array, Labels]:
+    """A spiral of k arms, each 0.75 turn out to radius R, arm c turned by 2πc/k."""
+    X, y = [], []
+    for c, m in enumerate(shares(n, k)):
+        s = rng.uniform(0.08, 1.0, m)
+        arm = polar(RADIUS * s, 1.5 * np.pi * s + 2 * np.pi * c / k)
+        X.append(arm + rng.uniform(-1, 1, size=(m, 2)) * (0.3 + 2.0 * noise))
+        y.append(np.full(m, c, np.int64))
+    return np.concatenate(X).reshape(-1, 2), np.concatenate(y)
+
+
+def blobs(n: int, rng: np.random.Generator, noise: float, k: int) -> tuple[Array, Labels]:
+    """k Gaussian blobs, centred evenly on the circle of radius 3.5."""
+    std = np.sqrt(0.5 + 7.0 * noise)
+    X, y = [], []
+    for c, m in enumerate(shares(n, k)):
+        centre = polar(np.array([3.5]), np.array([2 * np.pi * c / k]))
+        X.append(rng.normal(0.0, std, (m, 2)) + centre)
+        y.append(np.full(m, c, np.int64))
+    return np.concatenate(X).reshape(-1, 2), np.concatenate(y)
+
+
+DATASETS_K = {"arms": arms, "blobs": blobs}  # k classes: params["classes"]
+
+
+def classes(params: dict[str, Any], upload: dict[str, Any] | None) -> int:
+    """How many classes: those of the uploaded data, ``classes`` for arms and blobs, else 2."""
+    if upload is not None:
+        return len(upload["classes"])
+    return int(params.get("classes", 2)) if params["dataset"] in DATASETS_K else 2
+
+
+def training_points(
+    params: dict[str, Any], upload: dict[str, Any] | None = None
+) -> tuple[Array, Labels]:
+    """The training points and labels: all but a held-out test set.
+
+    The points are generated, or they are the learner's uploaded table (already
+    scaled onto the plane). This script reports the training loss only, so it
+    drops the test points, but draws their split all the same: the same seed
+    gives the same points.
     """
-    n, rng = params["n"], np.random.default_rng(params["data_seed"])
-    X, y = DATASETS[params["dataset"]](n, rng, params["noise"])
+    rng = np.random.default_rng(params["data_seed"])
+    X: Array
+    y: Labels
+    if upload is not None:
+        X, y = np.array(upload["x"], dtype=np.float64), np.array(upload["y"], dtype=np.int64)
+    elif params["dataset"] in DATASETS_K:
+        X, y = DATASETS_K[params["dataset"]](params["n"], rng, params["noise"], params["classes"])
+    else:
+        X, y = DATASETS[params["dataset"]](params["n"], rng, params["noise"])
+    n = len(X)
     n_test = min(max(round(n * params["test_ratio"]), 1), n - 1)
     train = rng.permutation(n)[n_test:]
     return X[train], y[train]
@@ -268,9 +323,26 @@ def mse_grad(Z: Array, Y: Array) -> Array:
     return (a - Y) * a * (1.0 - a) / len(Z)
 
 
+def softmax_ce(Z: Array, Y: Array) -> float:
+    """With k > 2 classes: −(1/m) Σ log softmax(z)_y, Y one-hot (m, k), by a stable log-softmax."""
+    S = Z - Z.max(axis=1, keepdims=True)
+    log_p = S - np.log(np.exp(S).sum(axis=1, keepdims=True))
+    return float(-log_p[np.arange(len(Z)), Y.argmax(axis=1)].mean())
+
+
+def softmax_ce_grad(Z: Array, Y: Array) -> Array:
+    """∂L/∂Z = (softmax(Z) − Y)/m: again the error itself, one column per class."""
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    G: Array = E / E.sum(axis=1, keepdims=True)
+    G -= Y
+    G /= Z.shape[0]
+    return G
+
+
 LOSSES: dict[str, tuple[Callable[[Array, Array], float], Callable[[Array, Array], Array]]] = {
     "bce": (bce, bce_grad),
     "mse": (mse, mse_grad),
+    "softmax_ce": (softmax_ce, softmax_ce_grad),
 }
 
 
@@ -331,11 +403,13 @@ OPTIMIZERS: dict[str, type[SGD | Momentum | Adam]] = {
 class Training:
     """The lab's state: training points, network, optimizer, epoch order and step count."""
 
-    def __init__(self, params: dict[str, Any]) -> None:
+    def __init__(self, params: dict[str, Any], upload: dict[str, Any] | None = None) -> None:
         self.p = p = dict(params)
-        self.X_base, self.y_base = training_points(p)
+        self.X_base, self.y_base = training_points(p, upload)
         self.added: list[tuple[float, float, int]] = []  # points the learner clicked in
-        sizes = [len(p["features"]), *p["hidden"], 1]
+        # two classes: one sigmoid output; k > 2: k outputs, softmax and cross-entropy
+        self.k = classes(p, upload)
+        sizes = [len(p["features"]), *p["hidden"], 1 if self.k == 2 else self.k]
         self.net = Network(sizes, p["activation"], np.random.default_rng(p["init_seed"]))
         self.opt = OPTIMIZERS[p["optimizer"]](self.net.theta.size)
         self.rng = np.random.default_rng([p["init_seed"], 1])  # epoch orders and dropout
@@ -347,8 +421,12 @@ class Training:
         extra = np.array([(x1, x2) for x1, x2, _ in self.added], dtype=np.float64)
         X = np.concatenate([self.X_base, extra.reshape(-1, 2)])
         self.F = features(X, self.p["features"])
-        labels = [label for _, _, label in self.added]
-        self.Y = np.concatenate([self.y_base, labels]).astype(np.float64)[:, None]  # (m, 1)
+        labels = np.concatenate([self.y_base, [label for _, _, label in self.added]])
+        if self.k == 2:
+            self.Y = labels.astype(np.float64)[:, None]  # (m, 1)
+        else:  # one-hot rows (m, k)
+            self.Y = np.zeros((len(labels), self.k))
+            self.Y[np.arange(len(labels)), labels.astype(np.int64)] = 1.0
         self.shuffled = False  # its random order is drawn at the next update
 
     def shuffle(self) -> None:
@@ -372,7 +450,7 @@ class Training:
         p, net = self.p, self.net
         F, Y = self.next_batch(p["batch_size"])
         Z = net.forward(F, p["dropout"], self.rng)
-        net.backward(LOSSES[p["loss"]][1](Z, Y), p["l1"], p["l2"])
+        net.backward(LOSSES[self.loss][1](Z, Y), p["l1"], p["l2"])
         self.opt.step(net.theta, net.grad, p["lr"])
         self.steps += 1
         # a weight past 1e8 (or inf, or nan: both comparisons fail) is a blown-up run
@@ -387,13 +465,20 @@ class Training:
         elif kind == "add_point":
             self.added.append((values["x1"], values["x2"], values["label"]))
             self.new_training_set()
+        elif kind == "add_points":  # a brush stroke: [x1, x2, label] rows
+            self.added.extend((x1, x2, label) for x1, x2, label in values["points"])
+            self.new_training_set()
         elif kind == "clear_points":
             self.added.clear()
             self.new_training_set()
 
     def train_loss(self) -> float:
         """The mean loss on every training point: no dropout, no penalty."""
-        return LOSSES[self.p["loss"]][0](self.net.forward(self.F), self.Y)
+        return LOSSES[self.loss][0](self.net.forward(self.F), self.Y)
+
+    @property
+    def loss(self) -> str:
+        return self.p["loss"] if self.k == 2 else "softmax_ce"
 
 
 def run(
@@ -406,8 +491,10 @@ def run(
     the run blew up or it is not a finite number).
     """
     with np.errstate(all="ignore"):  # a diverging run computes with inf and nan
-        lab = Training(params)
         todo = list(changes)
+        # uploaded data comes as the first change, at step 0: the points to train on
+        upload = todo.pop(0)[2] if todo and todo[0][1] == "upload" else None
+        lab = Training(params, upload)
         while True:
             while todo and todo[0][0] <= lab.steps:
                 _, kind, values = todo.pop(0)

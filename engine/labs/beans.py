@@ -19,6 +19,7 @@ from engine import datasets
 from engine.lab import BLOWUP, Effect, Lab, Message, Ui
 from engine.regression import NOTES_WINDOW, Moments, Window, batch_grad
 from engine.trail import Trail
+from engine.userdata import Table
 
 Method = Literal["sgd", "minibatch", "batch", "fixed_step"]
 SURFACE_SIZE = 61  # grid points per axis of the cost surface
@@ -54,12 +55,19 @@ class Beans(Lab[BeansParams]):
     data_fields = frozenset({"n", "slope", "intercept", "noise", "data_seed"})
     reset_fields = frozenset({"model", "w0", "b0", "shuffle"})
 
+    def __init__(self, params: BeansParams) -> None:
+        self.table: Table | None = None  # the learner's uploaded beans, if any
+        super().__init__(params)
+
     # -- data ----------------------------------------------------------------
 
     def make_data(self) -> None:
         p = self.params
-        rng = np.random.default_rng(p.data_seed)
-        self.x, self.y = datasets.beans(p.n, rng, p.slope, p.intercept, p.noise)
+        if self.table is not None:
+            self.x, self.y = self.table.x[:, 0], self.table.y
+        else:
+            rng = np.random.default_rng(p.data_seed)
+            self.x, self.y = datasets.beans(p.n, rng, p.slope, p.intercept, p.noise)
         self.moments = Moments.of(self.x, self.y)
         self.window = NOTES_WINDOW
 
@@ -69,7 +77,24 @@ class Beans(Lab[BeansParams]):
             "train": {"x": self.x, "y": self.y},
             "test": {"x": [], "y": []},
         }
+        if self.table is not None:
+            data["upload"] = {"rows": len(self.x)}
         return [data, self._surface()]
+
+    def upload(self, table: Table | None) -> list[Message]:
+        """Fit the learner's beans from here on (None: back to generated data), as they are:
+        the plots scale to them. The model starts over; returns the data messages."""
+        self.table = table
+        self.make_data()
+        self.reset()
+        self._start_log()
+        return [*self.data_messages(), *self.take_messages()]
+
+    def carried_ops(self) -> list[tuple[str, dict[str, Any]]]:
+        """Uploaded beans stay through a reset: a replay starts from them."""
+        if self.table is None:
+            return []
+        return [("upload", {"x": self.x.tolist(), "y": self.y.tolist()})]
 
     def _surface(self) -> Message:
         w, b = self.window.grid(SURFACE_SIZE)
@@ -85,6 +110,8 @@ class Beans(Lab[BeansParams]):
 
     def apply(self, params: BeansParams) -> Effect:
         old = self.params.model
+        if any(getattr(params, f) != getattr(self.params, f) for f in self.data_fields):
+            self.table = None  # new generated data replaces uploaded data
         effect = super().apply(params)
         # Another model has another bottom of the bowl: resend the surface with its optimum
         # (a reset sends no data messages), unless the reset already posted one.

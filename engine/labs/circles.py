@@ -18,14 +18,15 @@ from typing import Annotated, Any, ClassVar, Literal
 import numpy as np
 from annotated_types import Ge, Gt, Le, Len, Lt
 
-from engine import datasets
+from engine import datasets, multiclass
 from engine.activations import curve
 from engine.classifier import Batches, Boundary, Grid, evaluate, split, to_uint8
 from engine.features import expand
 from engine.lab import BLOWUP, Cost, Effect, Lab, Message, OpError, Ui, layer_macs
-from engine.losses import LOSSES
+from engine.losses import LOSSES, one_hot
 from engine.nn import MLP, Scratch
 from engine.optimizers import make
+from engine.userdata import MAX_CLASSES, Table, display_scale
 
 MAX_LAYERS = 6  # hidden layers
 MAX_WIDTH = 64  # units per hidden layer
@@ -37,7 +38,7 @@ EXTENT = (-6.0, 6.0, -6.0, 6.0)  # the plotted plane: the Playground's domain
 # These keyframes also carry the boundary, whether or not it changed (see ``Boundary``).
 WEIGHTS_EVERY = 15
 
-Dataset = Literal["circles", "xor", "gauss", "spiral", "moons"]
+Dataset = Literal["circles", "xor", "gauss", "spiral", "moons", "arms", "blobs"]
 FeatureName = Literal["x1", "x2", "x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2"]
 Activation = Literal["relu", "tanh", "sigmoid", "linear", "leaky_relu"]
 Width = Annotated[int, Ge(1), Le(MAX_WIDTH)]
@@ -51,6 +52,8 @@ class CirclesParams:
     dataset: Annotated[Dataset, Ui("data")] = "circles"
     n: Annotated[int, Ge(10), Le(MAX_N), Ui("data", step=10)] = 400
     noise: Annotated[float, Ge(0), Le(0.5), Ui("data", step=0.05)] = 0.0
+    # how many classes the multi-class sets (arms, blobs) have; the others have two
+    classes: Annotated[int, Ge(2), Le(MAX_CLASSES), Ui("data", step=1)] = 3
     test_ratio: Annotated[float, Ge(0.1), Le(0.9), Ui("data", step=0.05)] = 0.5
     data_seed: Annotated[Seed, Ui("data", step=1, advanced=True)] = 0
     features: Annotated[tuple[FeatureName, ...], Len(1, 7), Ui("features")] = ("x1", "x2")
@@ -85,7 +88,19 @@ class AddPointArgs:
 
     x1: Annotated[float, Ge(EXTENT[0]), Le(EXTENT[1])]
     x2: Annotated[float, Ge(EXTENT[2]), Le(EXTENT[3])]
-    label: Literal[0, 1]
+    label: Annotated[int, Ge(0), Le(MAX_CLASSES - 1)]  # below the number of classes
+
+
+Coordinate = Annotated[float, Ge(EXTENT[0]), Le(EXTENT[1])]  # the plane is square
+Label = Annotated[int, Ge(0), Le(MAX_CLASSES - 1)]
+MAX_STROKE = 50  # points one brush stroke (one add_points) may carry
+
+
+@dataclass(frozen=True)
+class AddPointsArgs:
+    """Training points painted with the brush: ``[x1, x2, label]`` rows."""
+
+    points: Annotated[tuple[tuple[Coordinate, Coordinate, Label], ...], Len(1, MAX_STROKE)]
 
 
 @dataclass(frozen=True)
@@ -100,7 +115,9 @@ class Circles(Lab[CirclesParams]):
     title = "Two circles"
     order = 2
     Params = CirclesParams
-    data_fields = frozenset({"dataset", "n", "noise", "test_ratio", "data_seed"})
+    data_fields = frozenset({"dataset", "n", "noise", "test_ratio", "data_seed", "classes"})
+    # new data of another kind replaces uploaded data; a new split or seed keeps it
+    upload_dropping = frozenset({"dataset", "n", "noise", "classes"})
     reset_fields = frozenset({"hidden", "features", "activation", "init_seed"})
     default_speed = 2.0  # 60 updates/s at 30 frames/s: the default net passes 97 % in ~1.5 s
     update_cost_fields = ("batch_size", "hidden", "features")
@@ -111,13 +128,15 @@ class Circles(Lab[CirclesParams]):
         """An update: forward and two backward products per sample of the batch (≈ 3×);
         a frame: every point forward for the metrics, and every grid cell for the boundary."""
         p = params
-        per_sample = layer_macs([len(p.features), *p.hidden, 1])
+        outputs = p.classes if p.dataset in datasets.MULTICLASS else 1
+        per_sample = layer_macs([len(p.features), *p.hidden, outputs])
         batch = min(p.batch_size, p.n + MAX_ADDED)
         return Cost(3 * batch * per_sample, (p.n + MAX_ADDED + p.resolution**2) * per_sample)
 
     def __init__(self, params: CirclesParams) -> None:
         self.boundary = Boundary()
         self._scratch = Scratch()  # for the metrics' forward passes
+        self.table: Table | None = None  # uploaded data, scaled onto the plane
         super().__init__(params)
 
     # -- data ----------------------------------------------------------------
@@ -125,7 +144,12 @@ class Circles(Lab[CirclesParams]):
     def make_data(self) -> None:
         p = self.params
         rng = np.random.default_rng(p.data_seed)
-        X, y = datasets.CLASSIFICATION[p.dataset](p.n, rng, p.noise)
+        if self.table is not None:
+            X, y = self.table.x, self.table.y
+        elif p.dataset in datasets.MULTICLASS:
+            X, y = datasets.MULTICLASS[p.dataset](p.n, rng, p.noise, p.classes)
+        else:
+            X, y = datasets.CLASSIFICATION[p.dataset](p.n, rng, p.noise)
         self.X_base, self.y_base, self.X_test, self.y_test = split(X, y, p.test_ratio, rng)
         self.added: list[tuple[float, float, int]] = []  # regenerated data drops them
         self._join_added()
@@ -144,8 +168,28 @@ class Circles(Lab[CirclesParams]):
         def part(X: np.ndarray, y: np.ndarray) -> Message:
             return {"x": X.astype(np.float32), "y": y.astype(np.uint8)}
 
-        return {"type": "data", "train": part(self.X_train, self.y_train),
-                "test": part(self.X_test, self.y_test), "added": len(self.added)}  # fmt: skip
+        message: Message = {"type": "data", "train": part(self.X_train, self.y_train),
+                            "test": part(self.X_test, self.y_test),
+                            "added": len(self.added)}  # fmt: skip
+        if self.k > 2 or self.table is not None:  # binary generated data: as it always was
+            message["classes"] = self.class_names
+        if self.table is not None:
+            message["upload"] = {"rows": len(self.table.y)}
+        return message
+
+    @property
+    def k(self) -> int:
+        """How many classes the data has: 2 (one sigmoid output) or more (softmax)."""
+        if self.table is not None:
+            return len(self.table.classes)
+        return self.params.classes if self.params.dataset in datasets.MULTICLASS else 2
+
+    @property
+    def class_names(self) -> list[str]:
+        """The uploaded labels, or the class numbers of generated data."""
+        if self.table is not None:
+            return list(self.table.classes)
+        return [str(c) for c in range(self.k)]
 
     def _activation_message(self) -> Message:
         """g(z) and g′(z) of the hidden activation on z ∈ [−5, 5], 101 points each."""
@@ -158,8 +202,10 @@ class Circles(Lab[CirclesParams]):
 
     def reset(self) -> None:
         p = self.params
-        sizes = [len(p.features), *p.hidden, 1]
-        self.net = MLP(sizes, p.activation, "sigmoid", np.random.default_rng(p.init_seed))
+        multi = self.k > 2
+        sizes = [len(p.features), *p.hidden, self.k if multi else 1]
+        output = "softmax" if multi else "sigmoid"
+        self.net = MLP(sizes, p.activation, output, np.random.default_rng(p.init_seed))
         self.opt = make(p.optimizer)
         self.train_rng = np.random.default_rng([p.init_seed, 1])  # batch order and dropout
         self.steps = 0
@@ -170,6 +216,10 @@ class Circles(Lab[CirclesParams]):
 
     def apply(self, params: CirclesParams) -> Effect:
         old = self.params.activation
+        if self.table is not None and any(
+            getattr(params, f) != getattr(self.params, f) for f in self.upload_dropping
+        ):
+            self.table = None
         effect = super().apply(params)
         self.boundary.forget()  # new params: the next frame shows them
         # A new activation alone only resets (no data message): send its curve on the side.
@@ -181,8 +231,11 @@ class Circles(Lab[CirclesParams]):
         """Input features of the train and test points, and a fresh epoch order."""
         names = self.params.features
         self.F_train, self.F_test = expand(self.X_train, names), expand(self.X_test, names)
-        self.Y_train = self.y_train.astype(np.float64)[:, None]  # (m, 1)
-        self.Y_test = self.y_test.astype(np.float64)[:, None]
+        if self.k > 2:  # one-hot rows (m, k) for the softmax
+            self.Y_train, self.Y_test = one_hot(self.y_train, self.k), one_hot(self.y_test, self.k)
+        else:
+            self.Y_train = self.y_train.astype(np.float64)[:, None]  # (m, 1)
+            self.Y_test = self.y_test.astype(np.float64)[:, None]
         self._batches: Batches | None = None  # drawn when first needed: see ``batches``
         self.boundary.forget()  # a new model or training set: the next frame shows it
 
@@ -208,7 +261,8 @@ class Circles(Lab[CirclesParams]):
     def step(self, n: int) -> int:
         """Up to ``n`` mini-batch updates; the loss is not computed here but in ``frame``."""
         p, net, rng = self.params, self.net, self.train_rng
-        grad, opt, lr, size = LOSSES[p.loss].grad, self.opt, p.lr, p.batch_size
+        loss = LOSSES["softmax_ce" if self.k > 2 else p.loss]  # k classes: cross-entropy
+        grad, opt, lr, size = loss.grad, self.opt, p.lr, p.batch_size
         theta, dtheta = {"theta": net.theta}, {"theta": net.dtheta}
         done = 0
         with np.errstate(all="ignore"):  # a blow-up is reported as divergence, not warnings
@@ -231,8 +285,16 @@ class Circles(Lab[CirclesParams]):
         """Step, loss and accuracy (always exact), the boundary when it is due (see
         ``Boundary``), the gradient norms, and the weights every ``WEIGHTS_EVERY`` frames."""
         loss, net, scratch = LOSSES[self.params.loss], self.net, self._scratch
-        train_loss, train_acc = evaluate(net, self.F_train, self.Y_train, loss, scratch)
-        test_loss, test_acc = evaluate(net, self.F_test, self.Y_test, loss, scratch)
+        per_class: dict[str, list[float | None]] = {}
+        if self.k > 2:
+            k = self.k
+            train_loss, train_acc, per_class["train"] = multiclass.evaluate(
+                net, self.F_train, self.y_train, k, scratch)  # fmt: skip
+            test_loss, test_acc, per_class["test"] = multiclass.evaluate(
+                net, self.F_test, self.y_test, k, scratch)  # fmt: skip
+        else:
+            train_loss, train_acc = evaluate(net, self.F_train, self.Y_train, loss, scratch)
+            test_loss, test_acc = evaluate(net, self.F_test, self.Y_test, loss, scratch)
         if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
             self._diverged = True
         keyframe = self.frames % WEIGHTS_EVERY == 0
@@ -251,6 +313,8 @@ class Circles(Lab[CirclesParams]):
             "diverged": self._diverged,
             "grad_norms": net.grad_norms() if self.steps else [None] * net.n_layers,
         }
+        if per_class:
+            message["metrics"]["class_accuracy"] = per_class
         if image is not None:
             message["boundary"] = self._boundary_message(image)
         if keyframe:
@@ -262,7 +326,12 @@ class Circles(Lab[CirclesParams]):
         return Grid(EXTENT, self.params.resolution)
 
     def _boundary_message(self, image: np.ndarray) -> Message:
-        """P(class 1) on the grid as uint8 (res, res), 255 = 1, row 0 at ymin, and its step."""
+        """P(class 1) on the grid as uint8 (res, res), 255 = 1, row 0 at ymin, and its step;
+        with k classes ``z`` is the confidence and ``top`` the predicted class (see
+        ``multiclass.top_and_confidence``)."""
+        if image.ndim == 3:
+            return {"extent": list(EXTENT), "z": image[1], "top": image[0], "classes": self.k,
+                    "step": self.boundary.step}  # fmt: skip
         return {"extent": list(EXTENT), "z": image, "step": self.boundary.step}
 
     def _weights(self) -> Message:
@@ -307,7 +376,20 @@ class Circles(Lab[CirclesParams]):
         """Add a training point; it stays through live changes and resets until new data."""
         if len(self.added) >= MAX_ADDED:
             raise OpError("invalid_params", f"at most {MAX_ADDED} added points; clear them first")
+        if args.label >= self.k:
+            raise OpError("invalid_params", f"label: expected 0…{self.k - 1}, got {args.label}",
+                          "label")  # fmt: skip
         self.added.append((args.x1, args.x2, int(args.label)))
+        return self._points_changed()
+
+    def add_points(self, args: AddPointsArgs) -> Message:
+        """Add a brush stroke's points at once: one new epoch and one data message for all."""
+        if len(self.added) + len(args.points) > MAX_ADDED:
+            raise OpError("invalid_params", f"at most {MAX_ADDED} added points; clear them first",
+                          "points")  # fmt: skip
+        if any(label >= self.k for _, _, label in args.points):
+            raise OpError("invalid_params", f"points: labels must be 0…{self.k - 1}", "points")
+        self.added.extend((float(x1), float(x2), int(c)) for x1, x2, c in args.points)
         return self._points_changed()
 
     def clear_points(self, args: NoArgs) -> Message:
@@ -316,9 +398,31 @@ class Circles(Lab[CirclesParams]):
         return self._points_changed()
 
     def carried_ops(self) -> list[tuple[str, dict[str, Any]]]:
-        """Added points stay through a reset: a replay adds them again at step 0."""
-        return [("add_point", {"x1": x1, "x2": x2, "label": int(label)})
-                for x1, x2, label in self.added]  # fmt: skip
+        """Uploaded data and added points stay through a reset: a replay uses them again
+        at step 0, the data first."""
+        points = [("add_point", {"x1": x1, "x2": x2, "label": int(label)})
+                  for x1, x2, label in self.added]  # fmt: skip
+        if self.table is None:
+            return points
+        t = self.table
+        data = {"x": t.x.tolist(), "y": t.y.tolist(), "classes": list(t.classes)}
+        return [("upload", data), *points]
+
+    def upload(self, table: Table | None) -> list[Message]:
+        """Train on a learner's table from here on (None: back to generated data).
+
+        Its points are scaled onto the plane (``userdata.display_scale``), split by
+        ``test_ratio`` and ``data_seed`` like generated data, and the model starts over.
+        Returns the messages a data change sends.
+        """
+        if table is not None:
+            table = Table(display_scale(table.x, EXTENT[1])[0], table.y, table.classes)
+        self.table = table
+        self.make_data()
+        self.reset()
+        self._start_log()
+        self.boundary.forget()
+        return [*self.data_messages(), *self.take_messages()]
 
     def _points_changed(self) -> Message:
         self._join_added()
@@ -331,13 +435,15 @@ class Circles(Lab[CirclesParams]):
         "weights": (NoArgs, weights),
         "boundary": (NoArgs, boundary_now),
         "add_point": (AddPointArgs, add_point),
+        "add_points": (AddPointsArgs, add_points),
         "clear_points": (NoArgs, clear_points),
     }
-    logged_ops = frozenset({"add_point", "clear_points"})
+    logged_ops = frozenset({"add_point", "add_points", "clear_points"})
 
 
 _BASE: dict[str, Any] = {
-    "dataset": "circles", "n": 400, "noise": 0.0, "test_ratio": 0.5, "features": ["x1", "x2"],
+    "dataset": "circles", "n": 400, "noise": 0.0, "classes": 3, "test_ratio": 0.5,
+    "features": ["x1", "x2"],
     "hidden": [25, 50, 50, 25], "activation": "relu", "loss": "bce", "optimizer": "adam",
     "lr": 0.01, "batch_size": 10, "l1": 0.0, "l2": 0.0, "dropout": 0.0, "speed": 2,
 }  # fmt: skip
@@ -354,6 +460,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     "too_high": {**_BASE, "optimizer": "sgd", "lr": 3.0},
     "overfit": {**_BASE, "noise": 0.5, "n": 100, "hidden": [64, 64, 64]},
     "spiral": {**_BASE, "dataset": "spiral", "features": _ALL_FEATURES, "hidden": [16, 16, 16]},
+    # three classes: a softmax output, the plane coloured by the predicted class
+    "three_arms": {**_BASE, "dataset": "arms", "classes": 3, "hidden": [16, 16]},
 }  # fmt: skip
 
 

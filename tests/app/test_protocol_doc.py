@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.protocol import CLASSROOM_OPS, CORE_OPS, SESSION_PARAMS
+from app.protocol import CLASSROOM_OPS, CORE_OPS, SESSION_PARAMS, UPLOAD_OPS
 from engine.labs import registry
 from tests.app.conftest import recv_until
 
@@ -108,7 +108,7 @@ def lab_ops() -> dict[str, type[Any]]:
 
 
 def accepted_ops() -> set[str]:
-    return {*CORE_OPS, *CLASSROOM_OPS, *dispatched_ops(), *lab_ops()}
+    return {*CORE_OPS, *CLASSROOM_OPS, *UPLOAD_OPS, *dispatched_ops(), *lab_ops()}
 
 
 def error_codes() -> set[str]:
@@ -198,8 +198,8 @@ def test_the_scans_see_the_code() -> None:
 
 def test_the_dispatch_and_the_op_tuples_agree() -> None:
     """Every op the session or classroom compares with is a core, classroom or flow op."""
-    assert dispatched_ops() - {*CORE_OPS, *CLASSROOM_OPS} == {"ack"}
-    assert not set(lab_ops()) & {*CORE_OPS, *CLASSROOM_OPS, "ack"}
+    assert dispatched_ops() - {*CORE_OPS, *CLASSROOM_OPS, *UPLOAD_OPS} == {"ack"}
+    assert not set(lab_ops()) & {*CORE_OPS, *CLASSROOM_OPS, *UPLOAD_OPS, "ack"}
 
 
 # -- the document names them ----------------------------------------------------------

@@ -52,7 +52,7 @@ def test_play_draws_the_boundary(
     z = heatmap(page, "chart-boundary")
     assert len(z) == 48 and len(z[0]) == 48
     assert z[24][24] > 0.7 and z[0][0] < 0.3  # the disk is class 1, the corner class 0
-    assert page.evaluate("document.getElementById('chart-boundary').data[3].visible") is True
+    assert page.evaluate("document.getElementById('chart-boundary').data[7].visible") is True
     assert len(page.evaluate("document.getElementById('chart-loss').data[1].x")) > 5
     assert len(page.evaluate("document.getElementById('chart-grads').data")) == 5
     assert "test=1" in page.url
@@ -120,8 +120,8 @@ def test_click_adds_a_point_of_the_chosen_class(page: Page, server: str) -> None
     area.click(position={"x": box["width"] * 0.75, "y": box["height"] * 0.25})
     expect(page.locator("#added")).to_have_text("1")
     # the plane redraws at most ~15 times a second: the point may show a little after the count
-    page.wait_for_function("document.getElementById('chart-boundary').data[5].x.length === 1")
-    added = page.evaluate("() => { const d = document.getElementById('chart-boundary').data[5];"
+    page.wait_for_function("document.getElementById('chart-boundary').data[13].x.length === 1")
+    added = page.evaluate("() => { const d = document.getElementById('chart-boundary').data[13];"
                           " return [d.x, d.y, d.marker.symbol]; }")  # fmt: skip
     x, y, symbol = added
     assert x[0] == pytest.approx(3, abs=0.1) and y[0] == pytest.approx(3, abs=0.1)

@@ -88,3 +88,13 @@ def test_display_scale_fits_the_plane_without_distortion() -> None:
     assert np.abs(scaled).max() == pytest.approx(0.9 * 6.0)
     np.testing.assert_allclose(scaled, (x - centre) * factor)
     np.testing.assert_allclose(centre, [200.0, 15.0])
+
+
+def test_reading_stops_one_row_past_the_limit() -> None:
+    """A file of far too many rows is refused as soon as it is too long: a broken row
+    after that (an unclosed quote) is never read, so it is not what the error names."""
+    rows = "x,y\n" + "".join(f"{i},{i}\n" for i in range(12)) + '1,"2\n' + "3,4\n" * 50
+    with pytest.raises(DataError) as caught:
+        parse(rows, "beans", max_rows=10)
+    assert (caught.value.code, caught.value.line) == ("too_many_rows", 12)
+    assert len(parse(rows.split('1,"2')[0], "beans", max_rows=12).y) == 12  # header dropped

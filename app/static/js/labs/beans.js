@@ -4,6 +4,7 @@
 import { startLab } from "../lib/page.js";
 import { list, rows, unpack } from "../lib/arrays.js";
 import { COLORS, Chart, Series, appendPath, baseLayout, num, paren } from "../lib/charts.js";
+import { dataSpan, mountUpload } from "../lib/upload.js";
 
 const MAX_PATH = 6000;
 const BOWL = [[0, "#fbfbf4"], [0.2, "#e4eef8"], [0.45, "#a6cbe3"], [0.75, "#4a90c4"], [1, "#0b4f8a"]];
@@ -92,7 +93,9 @@ function onData(msg) {
   const lo = Math.min(...S.data.y), hi = Math.max(...S.data.y), pad = 0.25 * (hi - lo || 1);
   S.beansRange = [lo - pad, hi + pad];
   S.shownRange = null;
-  charts.beans.relayout({ "yaxis.range": S.beansRange, "xaxis.range": [-0.03, 1.03] });
+  S.xSpan = dataSpan(S.data.x, msg.upload); // uploaded beans may lie anywhere
+  charts.beans.relayout({ "yaxis.range": S.beansRange, "xaxis.range": S.xSpan.range });
+  S.upload?.onData(msg);
 }
 
 /**
@@ -163,7 +166,8 @@ function drawBeans(f) {
   const all = f.batch === null && f.update; // the last update used every bean
   charts.beans.set(1, all ? { x: [], y: [] } : { x: idx.map((i) => S.data.x[i]), y: idx.map((i) => S.data.y[i]) });
   charts.beans.set(0, { "marker.color": all ? COLORS.orange : COLORS.blue });
-  if (w != null && b != null) charts.beans.set(2, { x: [0, 1], y: [b, w + b] });
+  const [x0, x1] = S.xSpan?.ends ?? [0, 1];
+  if (w != null && b != null) charts.beans.set(2, { x: [x0, x1], y: [w * x0 + b, w * x1 + b] });
   fitStartLine(f);
 }
 
@@ -251,9 +255,12 @@ startLab({
       c.markDirty();
     });
     mountCharts();
+    S.upload = mountUpload(c, "beans");
     if (S.log) charts.loss.relayout({ "yaxis.type": "log", "yaxis.title.text": t("axis.excess") });
   },
-  on: { data: onData, surface: onSurface, frame: onFrame },
+  on: { data: onData, surface: onSurface, frame: onFrame, upload: (m) => S.upload.on.upload(m) },
+  onError: (msg) => S.upload?.onError(msg),
+  beforeLesson: (send) => S.upload?.beforeLesson(send), // a lesson starts from its own beans
   hello: () => relabel(),
   paramsChanged: () => sliceCaption(),
   reset,

@@ -5,13 +5,17 @@
 import { startLab } from "../lib/page.js";
 import { list, rows, unpack } from "../lib/arrays.js";
 import { COLORS, Chart, Series, baseLayout, num } from "../lib/charts.js";
+import { CLASS_COLOR, MAX_CLASSES, SYMBOL, classButtons, classNames, classScale, classValues,
+  drawLegend } from "../lib/classes.js";
+import { mountBrush } from "../lib/brush.js";
+import { mountUpload } from "../lib/upload.js";
 
 // Blue (class 0) ↔ white ↔ orange (class 1), lightened so the points stay visible on it.
 const PLANE = [[0, "#6aaad6"], [0.5, "#f8f8f8"], [1, "#f0c060"]];
 const LAYER_COLORS = [COLORS.blue, COLORS.orange, COLORS.green, COLORS.vermillion, COLORS.purple,
   COLORS.sky, COLORS.black];
-const SYMBOL = ["circle", "diamond"];
-const CLASS_COLOR = [COLORS.blue, COLORS.orange];
+const HOVER = "x₁=%{x:.2f}, x₂=%{y:.2f}<br>P(1)=%{z:.2f}<extra></extra>";
+const TEST = 1 + MAX_CLASSES, ADDED = 1 + 2 * MAX_CLASSES; // plane traces: the train points first
 const SVG = "http://www.w3.org/2000/svg";
 const FEATURE_LABEL = { x1: "x₁", x2: "x₂", "x1^2": "x₁²", "x2^2": "x₂²", x1x2: "x₁x₂",
   sin_x1: "sin x₁", sin_x2: "sin x₂" };
@@ -22,6 +26,7 @@ const MAX_EDGES = 150; // links drawn per layer: the strongest, so that 4,000 do
 const S = {
   data: null, frame: null, boundary: null, askedAt: null, weights: null, act: null, inspect: null,
   sizes: [], features: [], selected: null, cls: 0, showTest: false, discretize: false,
+  k: 2, names: null, upload: null, // classes, the uploaded labels (null: generated data)
   loss: { train: new Series(), test: new Series() }, acc: { train: new Series(), test: new Series() },
   accMin: 1, accLo: 0.4, grads: [], dirty: { plane: false, data: false, net: false, act: false, inspect: false, grads: false },
 };
@@ -46,9 +51,9 @@ function mountCharts() {
   charts.plane = new Chart($("chart-boundary"), [
     { type: "heatmap", z: [[0.5]], x0: 0, dx: 1, y0: 0, dy: 1, zmin: 0, zmax: 1, colorscale: PLANE,
       showscale: false, zsmooth: "best",
-      hovertemplate: "x₁=%{x:.2f}, x₂=%{y:.2f}<br>P(1)=%{z:.2f}<extra></extra>" },
-    points(SYMBOL[0], CLASS_COLOR[0]), points(SYMBOL[1], CLASS_COLOR[1]),
-    points(SYMBOL[0], CLASS_COLOR[0], true), points(SYMBOL[1], CLASS_COLOR[1], true),
+      hovertemplate: HOVER },
+    ...SYMBOL.map((s, c) => points(s, CLASS_COLOR[c])),
+    ...SYMBOL.map((s, c) => points(s, CLASS_COLOR[c], true)),
     { x: [], y: [], mode: "markers", hoverinfo: "skip",
       marker: { symbol: [], color: [], size: 11, line: { color: COLORS.black, width: 2 } } },
   ], baseLayout({ margin: { l: 40, r: 8, t: 4, b: 40 }, dragmode: false,
@@ -86,7 +91,7 @@ function mountCharts() {
 
 function addPoint(e) {
   const area = $("chart-boundary").querySelector(".nsewdrag")?.getBoundingClientRect();
-  if (!e || !area) return;
+  if (!e || !area || S.brush) return; // with the brush, a click is a stroke of one point
   const fx = (e.clientX - area.left) / area.width, fy = (e.clientY - area.top) / area.height;
   if (fx < 0 || fx > 1 || fy < 0 || fy > 1) return;
   const round = (v) => Math.round(Math.max(-6, Math.min(6, v)) * 100) / 100;
@@ -95,7 +100,8 @@ function addPoint(e) {
 
 function onData(msg) {
   // decode each array once; the last `added` training points came from clicks
-  const byClass = (xy, y) => [0, 1].map((c) => {
+  const k2 = msg.classes?.length ?? 2;
+  const byClass = (xy, y) => Array.from({ length: k2 }, (_, c) => {
     const keep = xy.filter((_, i) => y[i] === c);
     return { x: keep.map((p) => p[0]), y: keep.map((p) => p[1]) };
   });
@@ -108,22 +114,53 @@ function onData(msg) {
   $("added").textContent = k;
   $("btn-clear").disabled = k === 0;
   S.dirty.data = true;
+  S.upload?.onData(msg);
+  const names = msg.upload ? msg.classes : null;
+  if (k2 !== S.k || String(names) !== String(S.names)) onClasses(k2, names);
+}
+
+/** Another number of classes, or other names: the picker, the legend and the output layer. */
+function onClasses(k, names) {
+  S.k = k;
+  S.names = names;
+  if (S.cls >= k) S.cls = 0;
+  S.perClass = null;
+  relabelClasses();
+  S.sizes = []; // the output layer has k units (one with two classes)
+  paramsChanged(ctx.params());
+  S.dirty.plane = true;
+}
+
+function relabelClasses() {
+  const words = S.k === 2 && !S.names; // two generated classes: the page's own "class 0", "class 1"
+  const names = classNames(t, S.names, S.k);
+  classButtons($("btn-clear").parentElement, names.map((n) => (words ? null : n)), t, S.cls);
+  drawLegend($("class-legend"), names, S.perClass, !words);
 }
 
 function drawPlane() {
   if (S.dirty.data && S.data) {
-    S.data.train.forEach((d, c) => charts.plane.set(1 + c, d));
-    S.data.test.forEach((d, c) => charts.plane.set(3 + c, { ...d, visible: S.showTest }));
+    const none = { x: [], y: [] };
+    for (let c = 0; c < MAX_CLASSES; c++) {
+      charts.plane.set(1 + c, S.data.train[c] ?? none);
+      charts.plane.set(TEST + c, { ...(S.data.test[c] ?? none), visible: S.showTest });
+    }
     const a = S.data.added;
-    charts.plane.set(5, { x: a.x, y: a.y, "marker.symbol": a.symbol, "marker.color": a.color });
+    charts.plane.set(ADDED, { x: a.x, y: a.y, "marker.symbol": a.symbol, "marker.color": a.color });
   }
   if (S.dirty.plane && S.boundary) {
     const [xmin, xmax, ymin, ymax] = S.boundary.extent;
     let z = rows(S.boundary.z, 255);
-    if (S.discretize) z = z.map((r) => r.map((v) => (v >= 0.5 ? 1 : 0)));
+    const multi = S.boundary.top !== undefined;
+    // k classes: the predicted class's colour, pale where unsure (discretized: the class only)
+    if (multi) z = classValues(rows(S.boundary.top), S.discretize ? z.map((r) => r.map(() => 255)) : rows(S.boundary.z));
+    else if (S.discretize) z = z.map((r) => r.map((v) => (v >= 0.5 ? 1 : 0)));
     const res = z.length;
+    const colors = multi ? classScale(S.boundary.classes) : { colorscale: PLANE, zmin: 0, zmax: 1 };
     charts.plane.set(0, { z, x0: xmin + (xmax - xmin) / res / 2, dx: (xmax - xmin) / res,
-      y0: ymin + (ymax - ymin) / res / 2, dy: (ymax - ymin) / res, zsmooth: S.discretize ? false : "fast" });
+      y0: ymin + (ymax - ymin) / res / 2, dy: (ymax - ymin) / res,
+      zsmooth: S.discretize || multi ? false : "fast", ...colors,
+      hovertemplate: multi ? "x₁=%{x:.2f}, x₂=%{y:.2f}<extra></extra>" : HOVER });
   }
   S.dirty.plane = S.dirty.data = false;
   charts.plane.draw();
@@ -165,6 +202,11 @@ function onFrame(f) {
   const pct = (v) => (v == null ? "—" : `${(100 * v).toFixed(1)} %`);
   $("acc-test").textContent = pct(acc.test);
   $("acc-train").textContent = pct(acc.train);
+  const perClass = f.metrics?.class_accuracy?.test ?? null;
+  if (String(perClass) !== String(S.perClass)) {
+    S.perClass = perClass;
+    drawLegend($("class-legend"), classNames(t, S.names, S.k), perClass, S.k > 2 || !!S.names);
+  }
   if (f.step > 0 && f.grad_norms) {
     if (S.grads.length !== f.grad_norms.length) resetGrads(f.grad_norms.length);
     f.grad_norms.forEach((g, i) => { if (g != null && g > 0) S.grads[i].push(f.step, g); });
@@ -352,7 +394,8 @@ function layerName(l, crowded) {
 function unitName(l, i) {
   const last = S.sizes.length - 1;
   if (l === 0) return t("inspect.input", { name: FEATURE_LABEL[S.features[i]] ?? S.features[i] });
-  if (l === last) return t("inspect.output");
+  // k classes: output unit i is the softmax's P(class i), its heatmap that class's probability
+  if (l === last) return S.k > 2 ? t("inspect.output_class", { name: classNames(t, S.names, S.k)[i] }) : t("inspect.output");
   return t("inspect.hidden", { k: l, i: i + 1 });
 }
 
@@ -425,7 +468,7 @@ function drawInspect() {
 // -- params, labels, toggles -------------------------------------------------------
 
 function paramsChanged(p) {
-  const sizes = [p.features.length, ...p.hidden, 1];
+  const sizes = [p.features.length, ...p.hidden, S.k > 2 ? S.k : 1];
   const same = sizes.length === S.sizes.length && sizes.every((n, i) => n === S.sizes[i]) &&
     p.features.join() === S.features.join();
   if (same) return;
@@ -449,6 +492,7 @@ function relabel() {
   for (const name of ["loss", "acc"]) Plotly.restyle(charts[name].el, { name: [t("legend.train"), t("legend.test")] }, [0, 1]);
   buildNetwork();
   actCaption();
+  relabelClasses();
   S.dirty.inspect = true;
 }
 
@@ -467,14 +511,19 @@ function mountToggles() {
   };
   bind("show-test", "test", "showTest", () => { S.dirty.data = true; });
   bind("discretize", "disc", "discretize", () => { S.dirty.plane = true; });
-  document.querySelectorAll(".tools .cls").forEach((b) => b.addEventListener("click", () => {
+  // one listener for the picker: its buttons come and go with the number of classes
+  $("btn-clear").parentElement.addEventListener("click", (ev) => {
+    const b = ev.target.closest(".cls[data-class]");
+    if (!b) return;
     S.cls = Number(b.dataset.class);
-    document.querySelectorAll(".tools .cls").forEach((o) => {
+    document.querySelectorAll(".tools .cls[data-class]").forEach((o) => {
       o.classList.toggle("on", o === b);
       o.setAttribute("aria-pressed", String(o === b));
     });
-  }));
+  });
   $("btn-clear").addEventListener("click", () => ctx.send("clear_points"));
+  mountBrush($("chart-boundary"), $("brush"), () => S.cls, (points) => ctx.send("add_points", { points }),
+    (on) => { S.brush = on; });
 }
 
 startLab({
@@ -483,17 +532,23 @@ startLab({
     t = c.i18n.t;
     mountToggles();
     mountCharts();
-    new ResizeObserver(() => buildNetwork()).observe($("network"));
+    S.upload = mountUpload(c, "circles");
+    // a rebuilt diagram starts grey: draw its weights again even while paused
+    new ResizeObserver(() => { buildNetwork(); ctx.markDirty(); }).observe($("network"));
     // pausing may leave a boundary a frame or two old on the plane: the button's state says when
     new MutationObserver(boundaryIfStale).observe($("btn-play"),
       { attributes: true, attributeFilter: ["aria-pressed"] });
   },
   on: { data: onData, frame: onFrame, weights: onWeights, inspect: onInspect, activation: onActivation,
-    boundary: onBoundary, points: () => {} },
+    boundary: onBoundary, points: () => {}, upload: (m) => S.upload.on.upload(m) },
+  onError: (msg) => S.upload?.onError(msg),
   paramsChanged,
   reset,
   // a lesson is its own experiment: points a learner added to another do not carry over
-  beforeLesson: (send) => { if (S.data?.added?.x.length) send("clear_points"); },
+  // (new data drops added points too)
+  beforeLesson: (send) => {
+    if (!S.upload?.beforeLesson(send) && S.data?.added?.x.length) send("clear_points");
+  },
   draw() {
     throttled("plane", drawPlane);
     throttled("curves", drawCurves);

@@ -3,6 +3,7 @@
 // divergence state. A lab module only draws: startLab(view) calls
 //   view.mount(ctx)          once, with {i18n, send, params, hello}
 //   view.on[type](msg)       for each message type it names (data, frame, …)
+//   view.onError(msg)        optional: true when the view showed the error itself
 //   view.reset()             when training restarted (curves start over)
 //   view.draw()              at most once per animation frame after a message
 //   view.relabel()           after a language switch
@@ -128,7 +129,7 @@ export function startLab(view) {
     if (msg.reason === "diverged") document.body.classList.add("is-diverged");
   };
   handlers.error = (msg) => {
-    if (classroom.roomError(msg)) return;
+    if (classroom.roomError(msg) || view.onError?.(msg)) return; // a view's own (an upload's)
     let shown = false;
     for (const e of msg.errors ?? []) {
       const why = explainError(i18n, boot.schema, e, sent[e.field], state.params[e.field]);
