@@ -125,6 +125,9 @@ class Settings:
     ws_ping_timeout_s: Seconds = 20.0
     # on SIGTERM, connections still open after this are closed
     shutdown_timeout_s: Annotated[int, Ge(1), Le(3600)] = 5
+    # memory per session for the checkpoints of rewind (app/rewind.py), in MiB: past it
+    # they are thinned, and going back replays more updates
+    rewind_budget_mb: Annotated[float, Ge(0.1), Le(1024)] = 8.0
     limits: dict[str, dict[str, Annotated[float, Ge(0)]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

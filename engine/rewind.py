@@ -1,0 +1,314 @@
+"""Rewind: go back to any earlier step of the current run, and branch from there.
+
+A run is deterministic: its record (``RunLog``: the params at step 0 and every
+live change at its step) replays it bit for bit. So a few snapshots of the lab
+(checkpoints) are enough to reach any step: restore the newest checkpoint at or
+before it and replay the recorded changes up to it. Checkpoints are thinned as
+the run grows (every other one goes, and they are taken half as often), so the
+memory they take stays under a budget while the longest replay grows only with
+the gap between two of them.
+
+A seek returns a new lab at the step asked for, with a record that ends there:
+an export made then replays to that step. The later history is kept until the
+run changes (a step, a live change, a logged op); then the run has branched,
+and the checkpoints past the branch point go.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import json
+import math
+import pickle
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from engine.classifier import Boundary
+from engine.lab import Lab, Message, OpError
+from engine.nn import Scratch
+from engine.runlog import Event, RunLog
+
+SHARED = 1024  # arrays of at least this many bytes are kept once, by content
+CACHES = (Scratch, Boundary)  # rebuilt empty on restore: a cache, not the run's state
+DEFAULT_BUDGET = 8 * 2**20  # bytes of checkpoints per session
+
+
+class Blobs:
+    """Arrays kept by content: equal arrays (the data, in every checkpoint) are kept once."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[bytes, np.ndarray] = {}
+        self.refs: Counter[bytes] = Counter()
+        self.nbytes = 0
+
+    def put(self, array: np.ndarray) -> bytes:
+        a = np.ascontiguousarray(array)
+        digest = hashlib.blake2b(a.data, digest_size=16)
+        digest.update(f"{a.dtype.str}{a.shape}".encode())
+        key = digest.digest()
+        if key not in self.arrays:
+            self.arrays[key] = a.copy()
+            self.nbytes += a.nbytes
+        self.refs[key] += 1
+        return key
+
+    def get(self, key: bytes) -> np.ndarray:
+        return self.arrays[key].copy()  # the lab may write to it; the checkpoint must not change
+
+    def release(self, keys: list[bytes]) -> None:
+        for key in keys:
+            self.refs[key] -= 1
+            if self.refs[key] <= 0:
+                del self.refs[key]
+                self.nbytes -= self.arrays.pop(key).nbytes
+
+
+@dataclass
+class Checkpoint:
+    """The lab at ``step``, pickled without its record and with its big arrays in Blobs."""
+
+    step: int
+    state: bytes
+    keys: list[bytes]
+    events: int  # how many events the record had when it was taken
+    last: Event | None  # the newest of them then: a change at this step may merge into it
+    loss: float | None  # the training loss of the frame shown at this step, if any
+    diverged: bool
+
+
+class _Saver(pickle.Pickler):
+    def __init__(self, file: io.BytesIO, blobs: Blobs, log: RunLog) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.blobs, self.log, self.keys = blobs, log, list[bytes]()
+
+    def persistent_id(self, obj: Any) -> Any:
+        if obj is self.log:
+            return "log"
+        if isinstance(obj, CACHES):
+            return type(obj).__name__
+        if type(obj) is np.ndarray and obj.nbytes >= SHARED and obj.dtype != object:
+            key = self.blobs.put(obj)
+            self.keys.append(key)
+            return key
+        return None
+
+
+class _Loader(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, blobs: Blobs) -> None:
+        super().__init__(file)
+        self.blobs, self.loaded = blobs, dict[bytes, np.ndarray]()
+
+    def persistent_load(self, pid: Any) -> Any:
+        if pid == "log":
+            return RunLog.start({}, [])  # a scratch record for the replay; replaced after
+        if pid == "Scratch":
+            return Scratch()
+        if pid == "Boundary":
+            return Boundary()
+        if pid not in self.loaded:  # one array seen twice stays one array
+            self.loaded[pid] = self.blobs.get(pid)
+        return self.loaded[pid]
+
+
+class Timeline:
+    """The checkpoints of one session's current run, under ``budget`` bytes."""
+
+    def __init__(self, budget: int = DEFAULT_BUDGET) -> None:
+        self.budget = budget
+        self.blobs = Blobs()
+        self.points: list[Checkpoint] = []
+        self.stride = 1  # steps between two checkpoints, at least
+        self.log: RunLog | None = None  # the record of the run the checkpoints are of
+        self.tip: int | None = None  # while rewound: the newest step of the run
+        self._at: tuple[int, RunLog, int, Event | None] | None = None  # where a seek left it
+
+    # -- keeping up with the run ---------------------------------------------------------
+
+    def note(self, lab: Lab[Any], frame: Message | None = None) -> None:
+        """The lab after a frame (``frame``) or a slice of updates: checkpoint it when due."""
+        self._sync(lab)
+        if self.tip is not None:
+            return  # rewound: every step up to the tip is already reachable
+        last = self.points[-1] if self.points else None
+        if last is not None and last.step == lab.steps and frame is not None:
+            self._update_view(last, lab, frame)
+        elif last is None or lab.steps >= last.step + self.stride:
+            self.points.append(self._take(lab, frame))
+            self._thin()
+
+    def _update_view(self, point: Checkpoint, lab: Lab[Any], frame: Message) -> None:
+        """A frame at the checkpoint's step: it holds the loss; changes since are replayed."""
+        point.loss, point.diverged = frame["loss"]["train"], bool(frame["diverged"])
+
+    def _sync(self, lab: Lab[Any]) -> None:
+        """Follow restarts (a new record) and branches (the rewound lab moved on)."""
+        if self._at is not None:
+            step, log, events, last = self._at
+            if lab.log is log and lab.steps == step and _same(log.events, events, last):
+                return  # still where the seek left it
+            self._at, self.tip = None, None
+            if lab.log is log:  # it moved on from there: the run branches
+                self._drop(lambda p: p.step > step)
+                self.log = log
+                return
+        if lab.log is not self.log:  # a reset, new data or a fork: a new run
+            self._drop(lambda p: True)
+            self.stride, self.log = 1, lab.log
+
+    def _take(self, lab: Lab[Any], frame: Message | None) -> Checkpoint:
+        buffer = io.BytesIO()
+        saver = _Saver(buffer, self.blobs, lab.log)
+        saver.dump(lab)
+        events = lab.log.events
+        return Checkpoint(
+            step=lab.steps,
+            state=buffer.getvalue(),
+            keys=saver.keys,
+            events=len(events),
+            last=copy.deepcopy(events[-1]) if events else None,
+            loss=frame["loss"]["train"] if frame is not None else None,
+            diverged=bool(frame["diverged"]) if frame is not None else lab.diverged,
+        )
+
+    def _thin(self) -> None:
+        """Past the budget: checkpoints twice as far apart, the first always kept."""
+        while self.nbytes > self.budget and len(self.points) > 2:
+            self.stride *= 2
+            kept, gone = [self.points[0]], []
+            for point in self.points[1:]:
+                if point.step >= kept[-1].step + self.stride or point is self.points[-1]:
+                    kept.append(point)
+                else:
+                    gone.append(point)
+            if not gone:
+                continue
+            self.points = kept
+            for point in gone:
+                self.blobs.release(point.keys)
+
+    def _drop(self, which: Any) -> None:
+        for point in [p for p in self.points if which(p)]:
+            self.blobs.release(point.keys)
+        self.points = [p for p in self.points if not which(p)]
+
+    # -- going back ------------------------------------------------------------------------
+
+    @property
+    def nbytes(self) -> int:
+        """Memory the checkpoints take: their pickles and the arrays they keep."""
+        return sum(len(p.state) for p in self.points) + self.blobs.nbytes
+
+    def span(self, lab: Lab[Any]) -> tuple[int, int]:
+        """The first and last step a seek can reach."""
+        self._sync(lab)
+        first = self.points[0].step if self.points else lab.steps
+        last = self.tip if self.tip is not None else lab.steps
+        if self.log is not None and self.log.full_at is not None:
+            last = min(last, max(first, self.log.full_at - 1))
+        return first, last
+
+    def healthy(self, lab: Lab[Any]) -> int:
+        """The step of the newest checkpoint from before the run went bad: not diverged,
+        and a training loss no higher than at the first checkpoint that has one."""
+        first, last = self.span(lab)
+        shown = [p for p in self.points if p.step <= last and _finite(p.loss) and not p.diverged]
+        if not shown:
+            return first
+        start = shown[0].loss
+        assert start is not None
+        good = [p for p in shown if p.loss is not None and p.loss <= start]
+        return good[-1].step
+
+    def seek(self, lab: Lab[Any], step: int) -> Lab[Any]:
+        """A new lab at ``step`` of this run, its record ending there; ``lab`` is untouched."""
+        first, last = self.span(lab)
+        if not first <= step <= last:
+            raise OpError("invalid_params", f"step: expected {first}…{last}, got {step}", "step")
+        assert self.log is not None
+        full = self.log
+        point = max((p for p in self.points if p.step <= step), key=lambda p: p.step)
+        loader = _Loader(io.BytesIO(point.state), self.blobs)
+        new: Lab[Any] = loader.load()
+        _replay(new, full.events, point, step)
+        new.take_messages()  # side messages of the replay: the session sends the data anew
+        new.log = _branch_record(full, step)
+        new.rewound()
+        if self.tip is None:
+            self.tip = lab.steps
+        events = new.log.events
+        self._at = (step, new.log, len(events), copy.deepcopy(events[-1]) if events else None)
+        return new
+
+    def info(self, lab: Lab[Any]) -> dict[str, Any]:
+        """What a page's timeline shows, and what the checkpoints cost."""
+        first, last = self.span(lab)
+        return {
+            "step": lab.steps,
+            "first": first,
+            "last": last,
+            "checkpoints": len(self.points),
+            "stride": self.stride,
+            "bytes": self.nbytes,
+            "budget": self.budget,
+            "healthy": self.healthy(lab) if lab.diverged else None,
+        }
+
+
+def _same(events: list[Event], count: int, last: Event | None) -> bool:
+    return len(events) == count and (events[-1] if events else None) == last
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def _replay(lab: Lab[Any], events: list[Event], point: Checkpoint, step: int) -> None:
+    """From the checkpoint's state to ``step``: the updates, and each change at its step."""
+    start = point.events
+    if start and events[start - 1] != point.last:
+        # a live change at the checkpoint's step merged into its newest event afterwards:
+        # setting those params again is harmless, and brings in the merged ones
+        _apply(lab, events[start - 1])
+    for event in events[start:]:
+        if event[0] > step:
+            break
+        _advance(lab, event[0])
+        _apply(lab, event)
+    _advance(lab, step)
+
+
+def _advance(lab: Lab[Any], step: int) -> None:
+    if step > lab.steps:
+        lab.step(step - lab.steps)
+    if lab.steps != step:  # the run it replays reached that step: it cannot stop short
+        raise RuntimeError(f"replay reached step {lab.steps}, not {step}")
+
+
+def _apply(lab: Lab[Any], event: Event) -> None:
+    _, kind, values = event
+    if kind == "params":
+        now = lab.params
+        typed = {
+            k: tuple(v) if isinstance(getattr(now, k), tuple) else v for k, v in values.items()
+        }
+        lab.apply(replace(now, **typed))
+    else:
+        args, _ = lab.ops[kind]
+        lab.call_op(kind, args(**values))
+
+
+def _branch_record(full: RunLog, step: int) -> RunLog:
+    """The record of the run up to ``step``: what an export of the rewound lab replays."""
+    log = RunLog(dict(full.params))
+    log.events = [copy.deepcopy(e) for e in full.events if e[0] <= step]
+    log.rows = [row for row in full.rows if json.loads(row)["step"] <= step]
+    log.stride = full.stride
+    log.seen = max(1, (len(log.rows) - 1) * full.stride + 1) if log.rows else 0
+    log.last_step = json.loads(log.rows[-1])["step"] if log.rows else None
+    log.full_at = full.full_at if full.full_at is not None and full.full_at <= step else None
+    return log
