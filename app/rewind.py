@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from app.pacing import Pacer, StepJob
 from app.protocol import ProtocolError, encode, shown
 from engine.lab import Lab, Message
-from engine.rewind import Timeline
+from engine.rewind import Replay, Timeline
 
 if TYPE_CHECKING:
     from app.session import Session
@@ -40,19 +40,20 @@ class Rewinder:
         self.timeline.note(lab)
         return done
 
-    def _seek(self, target: int | str, msg_id: Any) -> list[str]:
-        s = self.session
-        lab = s.lab
+    def _begin(self, target: int | str) -> tuple[Replay, list[str]]:
+        """The replay to the step asked for, and the data messages the client has now."""
+        lab = self.session.lab
         step = self.timeline.healthy(lab) if target == HEALTHY else int(target)
-        before = [encode(m) for m in lab.data_messages()]
-        new = self.timeline.seek(lab, step)
-        s.lab = new
+        return self.timeline.begin(lab, step), [encode(m) for m in lab.data_messages()]
+
+    def _end(self, replay: Replay, before: list[str], msg_id: Any) -> list[str]:
+        s = self.session
+        new = s.lab = self.timeline.end(s.lab, replay)
         data = new.data_messages()
         # the data only when it differs (circles' points, beans' widened bowl): a scrub
         # through a digits run must not send its data each time
-        texts = (
-            [s.encode_reply(m, msg_id) for m in data] if [encode(m) for m in data] != before else []
-        )
+        changed = [encode(m) for m in data] != before
+        texts = [s.encode_reply(m, msg_id) for m in data] if changed else []
         frame = s._frame()
         frame["rewind"] = self.timeline.info(new)
         return [*texts, s.encode_reply(frame, msg_id)]
@@ -66,7 +67,12 @@ class Rewinder:
         was_running = s.running
         s.running = False  # a step back is looked at, not played through
         s.pacer.forget()
-        s.outbox.put(*await s.call(self._seek, target, msg_id))
+        replay, before = await s.call(self._begin, target)
+        # in slices of a frame's budget: a long replay shares the worker threads fairly
+        budget = s.settings.frame_budget_ms / 1000
+        while not await s.call(replay.advance, budget):
+            pass
+        s.outbox.put(*await s.call(self._end, replay, before, msg_id))
         if was_running:
             s.reply(None, s.state())
 

@@ -22,6 +22,7 @@ import io
 import json
 import math
 import pickle
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
@@ -226,17 +227,27 @@ class Timeline:
 
     def seek(self, lab: Lab[Any], step: int) -> Lab[Any]:
         """A new lab at ``step`` of this run, its record ending there; ``lab`` is untouched."""
+        replay = self.begin(lab, step)
+        while not replay.advance(math.inf):
+            pass
+        return self.end(lab, replay)
+
+    def begin(self, lab: Lab[Any], step: int) -> Replay:
+        """The lab of the newest checkpoint at or before ``step``, to be replayed up to it."""
         first, last = self.span(lab)
         if not first <= step <= last:
             raise OpError("invalid_params", f"step: expected {first}…{last}, got {step}", "step")
         assert self.log is not None
-        full = self.log
         point = max((p for p in self.points if p.step <= step), key=lambda p: p.step)
         loader = _Loader(io.BytesIO(point.state), self.blobs)
-        new: Lab[Any] = loader.load()
-        _replay(new, full.events, point, step)
+        return Replay(loader.load(), self.log, point, step)
+
+    def end(self, lab: Lab[Any], replay: Replay) -> Lab[Any]:
+        """The replayed lab, with the record of the run up to its step; rewound there."""
+        new, step = replay.lab, replay.step
+        assert self.log is not None and new.steps == step
         new.take_messages()  # side messages of the replay: the session sends the data anew
-        new.log = _branch_record(full, step)
+        new.log = _branch_record(self.log, step)
         new.rewound()
         if self.tip is None:
             self.tip = lab.steps
@@ -267,26 +278,34 @@ def _finite(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
 
 
-def _replay(lab: Lab[Any], events: list[Event], point: Checkpoint, step: int) -> None:
-    """From the checkpoint's state to ``step``: the updates, and each change at its step."""
-    start = point.events
-    if start and events[start - 1] != point.last:
-        # a live change at the checkpoint's step merged into its newest event afterwards:
-        # setting those params again is harmless, and brings in the merged ones
-        _apply(lab, events[start - 1])
-    for event in events[start:]:
-        if event[0] > step:
-            break
-        _advance(lab, event[0])
-        _apply(lab, event)
-    _advance(lab, step)
+class Replay:
+    """From a checkpoint's lab to ``step``: the updates, and each change at its step, in
+    slices of about a given time (a long replay must not hold a worker thread)."""
 
+    def __init__(self, lab: Lab[Any], log: RunLog, point: Checkpoint, step: int) -> None:
+        self.lab, self.step = lab, step
+        start = point.events
+        if start and log.events[start - 1] != point.last:
+            # a live change at the checkpoint's step merged into its newest event afterwards:
+            # setting those params again is harmless, and brings in the merged ones
+            _apply(lab, log.events[start - 1])
+        self.changes = [e for e in log.events[start:] if e[0] <= step]
 
-def _advance(lab: Lab[Any], step: int) -> None:
-    if step > lab.steps:
-        lab.step(step - lab.steps)
-    if lab.steps != step:  # the run it replays reached that step: it cannot stop short
-        raise RuntimeError(f"replay reached step {lab.steps}, not {step}")
+    def advance(self, seconds: float) -> bool:
+        """Replay for about ``seconds`` (at least one update); True once at ``step``."""
+        lab, start, chunk = self.lab, time.perf_counter(), 1
+        while True:
+            while self.changes and self.changes[0][0] == lab.steps:
+                _apply(lab, self.changes.pop(0))
+            if lab.steps >= self.step:
+                return True
+            stop = self.changes[0][0] if self.changes else self.step
+            want = min(chunk, stop - lab.steps)
+            if lab.step(want) != want:  # the run it replays went on from here: it cannot stop
+                raise RuntimeError(f"replay stopped at step {lab.steps}, short of {stop}")
+            if time.perf_counter() - start >= seconds:
+                return False
+            chunk *= 2
 
 
 def _apply(lab: Lab[Any], event: Event) -> None:
