@@ -46,16 +46,25 @@ class Blobs:
         self.arrays: dict[bytes, np.ndarray] = {}
         self.refs: Counter[bytes] = Counter()
         self.nbytes = 0
+        # the arrays of the last checkpoint, by id: the same array, still equal to what
+        # was kept, needs no hash again (the data: megabytes in digits)
+        self.recent: dict[int, tuple[np.ndarray, bytes]] = {}
+        self.fresh: dict[int, tuple[np.ndarray, bytes]] = {}
 
     def put(self, array: np.ndarray) -> bytes:
         a = np.ascontiguousarray(array)
-        digest = hashlib.blake2b(a.data, digest_size=16)
-        digest.update(f"{a.dtype.str}{a.shape}".encode())
-        key = digest.digest()
+        seen = self.recent.get(id(array))
+        if seen is not None and seen[0] is array and _same_bits(self.arrays.get(seen[1]), a):
+            key = seen[1]
+        else:
+            digest = hashlib.blake2b(a.data, digest_size=16)
+            digest.update(f"{a.dtype.str}{a.shape}".encode())
+            key = digest.digest()
         if key not in self.arrays:
             self.arrays[key] = a.copy()
             self.nbytes += a.nbytes
         self.refs[key] += 1
+        self.fresh[id(array)] = (array, key)
         return key
 
     def get(self, key: bytes) -> np.ndarray:
@@ -164,7 +173,9 @@ class Timeline:
     def _take(self, lab: Lab[Any], frame: Message | None) -> Checkpoint:
         buffer = io.BytesIO()
         saver = _Saver(buffer, self.blobs, lab.log)
+        self.blobs.fresh = {}
         saver.dump(lab)
+        self.blobs.recent = self.blobs.fresh
         events = lab.log.events
         return Checkpoint(
             step=lab.steps,
@@ -268,6 +279,14 @@ class Timeline:
             "budget": self.budget,
             "healthy": self.healthy(lab) if lab.diverged else None,
         }
+
+
+def _same_bits(kept: np.ndarray | None, a: np.ndarray) -> bool:
+    """Bit for bit the same (NaN included), compared eight bytes at a time when it can."""
+    if kept is None or kept.shape != a.shape or kept.dtype != a.dtype:
+        return False
+    word = np.uint64 if a.nbytes % 8 == 0 else np.uint8
+    return bool(np.array_equal(kept.reshape(-1).view(word), a.reshape(-1).view(word)))
 
 
 def _same(events: list[Event], count: int, last: Event | None) -> bool:

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
+from app.main import create_app
+from app.settings import Settings
 from tests.app.conftest import recv_until
 
 SHOWN = ("step", "epoch", "loss", "metrics", "params", "grad", "diverged")
@@ -116,3 +118,15 @@ def test_a_presenters_seek_reaches_followers_as_a_frame(client: TestClient) -> N
             assert "boundary" in seen and "weights" in seen  # all a page draws
             student.send_json({"op": "seek", "step": 1})
             assert recv_until(student, "error")["code"] == "read_only"
+
+
+def test_the_budget_setting_bounds_a_sessions_checkpoints() -> None:
+    settings = Settings(allowed_hosts="testserver", rewind_budget_mb=0.1)
+    with TestClient(create_app(settings)) as c, c.websocket_connect("/ws/beans") as ws:
+        recv_until(ws, "frame")
+        seen = {step(ws, 5)["step"]: None for _ in range(60)}
+        assert max(seen) == 300
+        *_, frame = seek(ws, step=7)  # between two checkpoints, far apart by now
+        info = frame["rewind"]
+        assert info["budget"] == int(0.1 * 2**20) and 0 < info["bytes"] <= info["budget"]
+        assert info["stride"] > 5 and info["last"] == 300 and frame["step"] == 7
