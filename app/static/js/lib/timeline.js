@@ -34,6 +34,7 @@ export function setupTimeline(ctx) {
     $("tl-where").title = T.info ? memory(T.info) : "";
     $("tl-rewound").hidden = T.at == null || locked;
     document.body.classList.toggle("is-rewound", T.at != null);
+    root.setAttribute("aria-busy", String(T.pending != null)); // a far seek replays a while
     range.disabled = locked || last <= first;
     $("tl-back").disabled = locked || shown <= first;
     $("tl-forward").disabled = locked;
@@ -63,6 +64,7 @@ export function setupTimeline(ctx) {
     T.target = typeof target === "number" ? target : null;
     T.pending = send("seek", typeof target === "number" ? { step: target } : { to: target });
     if (T.pending == null) T.target = null; // not connected, or following
+    render();
   }
 
   function clearSuggestion() {
@@ -142,6 +144,7 @@ export function setupTimeline(ctx) {
       T.pending = null;
       T.target = null;
       next();
+      render();
     },
     relabel: render,
   };
