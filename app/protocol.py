@@ -25,7 +25,7 @@ PROTOCOL_VERSION = 1
 MAX_ID_LENGTH = 128  # an `id` is echoed on every reply: a long one would multiply traffic
 SHOWN = 60  # characters of a client's value that an error message quotes
 SESSION_PARAMS = ("speed",)  # handled by the session itself, not by the lab
-CORE_OPS = ("configure", "play", "pause", "step", "reset")
+CORE_OPS = ("configure", "play", "pause", "step", "reset", "seek")  # seek: app/rewind.py
 CLASSROOM_OPS = ("present", "fork", "export", "class")  # see app/classroom.py
 UPLOAD_OPS = ("upload", "upload_clear")  # a learner's own data: see app/upload.py
 

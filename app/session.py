@@ -39,6 +39,7 @@ from app.protocol import (
     encode,
     shown,
 )
+from app.rewind import Rewinder
 from app.rooms import Rooms
 from app.scheduler import Scheduler
 from app.settings import Settings
@@ -78,6 +79,7 @@ class Session:
         # each frame made, with its lab, on the scheduler's thread (a class member's summary)
         self.on_frame: Callable[[Lab[Any], Message], None] | None = None
         self.uploads = Uploads(self)  # a learner's own data, sent in parts
+        self.rewind = Rewinder(self)  # checkpoints of the run, for `seek`
 
     async def run(self, query: dict[str, str]) -> None:
         """Serve until the client leaves; whatever happens, tasks are cleaned up."""
@@ -231,6 +233,8 @@ class Session:
             self._set_running(op == "play", msg_id)
         elif op == "step":
             self.stepping = StepJob(self._step_count(msg.get("steps", 1)), msg_id)
+        elif op == "seek":
+            await self.rewind.seek(msg, msg_id)
         elif op == "reset":
             self.pacer.forget()
             self.outbox.put(*await self.call(self._reset_and_frame, msg_id))
@@ -283,7 +287,7 @@ class Session:
         job = self.stepping
         try:
             if job is not None:
-                if await self.call(self.pacer.slice, self.lab, job):
+                if await self.call(self.rewind.slice, self.pacer, self.lab, job):
                     await self._end_step()
                 return
             if self.outbox.frame_pending:
@@ -334,6 +338,7 @@ class Session:
         """The lab's frame, kept in the run's history for the JSON export."""
         frame = self.lab.frame()
         self.lab.log.record(frame)
+        self.rewind.noted(self.lab, frame)
         if self.on_frame is not None:
             self.on_frame(self.lab, frame)
         frame["t"] = round(time.time(), 3)  # when it was made (server clock): its age on arrival

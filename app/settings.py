@@ -135,6 +135,9 @@ class Settings:
     max_upload_bytes: Annotated[int, Ge(1024), Le(4 << 20)] = 1 << 20
     max_upload_rows: Annotated[int, Ge(2), Le(MAX_ROWS)] = MAX_ROWS
     uploads_per_minute: Positive = 10.0
+    # memory per session for the checkpoints of rewind (app/rewind.py), in MiB: past it
+    # they are thinned, and going back replays more updates
+    rewind_budget_mb: Annotated[float, Ge(0.1), Le(1024)] = 8.0
     limits: dict[str, dict[str, Annotated[float, Ge(0)]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

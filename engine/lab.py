@@ -157,6 +157,9 @@ class Lab(ABC, Generic[P]):
     def _start_log(self) -> None:
         self.log = RunLog.start(asdict(self.params), self.carried_ops())  # type: ignore[call-overload]
 
+    def rewound(self) -> None:
+        """Hook after a rewind: the next frame must carry all it draws (no image skipped)."""
+
     def on_live_change(self, changed: set[str]) -> None:
         """Hook for params that need bookkeeping when changed live (e.g. optimizer)."""
 

@@ -146,6 +146,9 @@ class Beans(Lab[BeansParams]):
     def diverged(self) -> bool:
         return self._diverged
 
+    def rewound(self) -> None:
+        self.trail = Trail(self.w, self.b)  # the page keeps the path up to here already
+
     def step(self, n: int) -> int:
         done = 0
         while done < n and not self._diverged:

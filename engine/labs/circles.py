@@ -239,6 +239,10 @@ class Circles(Lab[CirclesParams]):
         self._batches: Batches | None = None  # drawn when first needed: see ``batches``
         self.boundary.forget()  # a new model or training set: the next frame shows it
 
+    def rewound(self) -> None:
+        self.frames = 0  # a keyframe: the weights come along
+        self.boundary.forget()
+
     def on_live_change(self, changed: set[str]) -> None:
         if "optimizer" in changed:
             self.opt = make(self.params.optimizer)  # a new method starts with fresh state

@@ -147,6 +147,9 @@ class Digits(Lab[DigitsParams]):
             self.params = replace(self.params, **unused)
         return super().apply(params)
 
+    def rewound(self) -> None:
+        self.frames = 0  # a detail frame: the weights, confusion and gallery come along
+
     def on_live_change(self, changed: set[str]) -> None:
         if "optimizer" in changed:
             self.optimizer = optimizers.make(self.params.optimizer)  # fresh state

@@ -196,6 +196,10 @@ class Neuron(Lab[NeuronParams]):
     def diverged(self) -> bool:
         return self._diverged
 
+    def rewound(self) -> None:
+        for run in self.runs:  # the page keeps the paths up to here already
+            run.trail = Trail(run.w, run.b)
+
     def step(self, n: int) -> int:
         p = self.params
         done = 0

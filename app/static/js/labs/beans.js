@@ -3,7 +3,7 @@
 
 import { startLab } from "../lib/page.js";
 import { list, rows, unpack } from "../lib/arrays.js";
-import { COLORS, Chart, Series, appendPath, baseLayout, num, paren } from "../lib/charts.js";
+import { COLORS, Chart, Series, appendPath, baseLayout, num, pathShown, paren } from "../lib/charts.js";
 import { dataSpan, mountUpload } from "../lib/upload.js";
 
 const MAX_PATH = 6000;
@@ -127,7 +127,7 @@ function onSurface(msg) {
 
 function onFrame(f) {
   S.frame = f;
-  appendPath(S.path, f.path, ["w", "b", "cost"], MAX_PATH);
+  appendPath(S.path, f.path, ["w", "b", "cost"], MAX_PATH, f.step);
   if (f.loss.train != null) {
     S.loss.push(f.step, f.loss.train);
     S.excess.push(f.step, Math.max(f.metrics.excess, 1e-12));
@@ -173,8 +173,9 @@ function drawBeans(f) {
 
 function drawSurfaces(f) {
   const { w, b } = f.params;
-  charts.contour.set(1, { x: S.path.w, y: S.path.b });
-  charts.surface.set(1, { x: S.path.w, y: S.path.b, z: S.path.cost.map((c) => c * 1.01 + 1e-3) });
+  const path = pathShown(S.path, ["w", "b", "cost"]);
+  charts.contour.set(1, { x: path.w, y: path.b });
+  charts.surface.set(1, { x: path.w, y: path.b, z: path.cost.map((c) => c * 1.01 + 1e-3) });
   if (w == null || b == null) return;
   const c = f.loss.train;
   charts.contour.set(4, { x: [w], y: [b] });

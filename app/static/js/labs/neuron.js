@@ -5,7 +5,7 @@
 
 import { startLab } from "../lib/page.js";
 import { list, rows } from "../lib/arrays.js";
-import { COLORS, Chart, Series, appendPath, baseLayout, num, paren } from "../lib/charts.js";
+import { COLORS, Chart, Series, appendPath, baseLayout, num, pathShown, paren } from "../lib/charts.js";
 
 const NOTES_EPOCHS = 300; // the notes' horizon (engine NOTES_EPOCHS)
 const RUNS = {
@@ -149,7 +149,7 @@ function onFrame(f) {
     const R = S.runs[name];
     if (run.a != null) R.a.push(f.epoch, run.a);
     if (run.cost != null) R.cost.push(f.epoch, Math.max(run.cost, 1e-12));
-    appendPath(R.path, run.path);
+    appendPath(R.path, run.path, ["w", "b"], 6000, f.step);
   }
 }
 
@@ -240,7 +240,7 @@ function drawSigmoid(f) {
 
 function drawSurfaces(f) {
   for (const name of NAMES) {
-    const chart = charts[name], run = f.runs[name], path = S.runs[name].path;
+    const chart = charts[name], run = f.runs[name], path = pathShown(S.runs[name].path);
     chart.set(1, { x: path.w, y: path.b });
     chart.set(2, path.w.length ? { x: [path.w[0]], y: [path.b[0]] } : { x: [], y: [] });
     chart.set(3, run ? { x: [run.w], y: [run.b] } : { x: [], y: [] });

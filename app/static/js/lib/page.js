@@ -18,6 +18,7 @@ import { setupClassroom } from "./classroom.js";
 import { applyHide, hiddenParams, setupEmbed, tidyShare } from "./embed.js";
 import { LabSession } from "./session.js";
 import { setupLessons } from "./lessons.js";
+import { setupTimeline } from "./timeline.js";
 import { explainError } from "./errors.js";
 import { queryFor, readQuery, readable, writeQuery } from "./url_state.js";
 
@@ -95,6 +96,8 @@ export function startLab(view) {
   }
   $("quick").classList.toggle("hidden", !$("quick").querySelector(".ctl:not(.hidden)"));
   $("controls").addEventListener("submit", (ev) => ev.preventDefault()); // Enter in a box
+  const timeline = setupTimeline({ i18n, send, state, controls, schema: boot.schema, hidden,
+    step: () => player.step() });
   const handlers = session.handlers;
   handlers.hello = (msg) => {
     state.hello = msg;
@@ -112,7 +115,7 @@ export function startLab(view) {
     if (msg.reset) resetView();
   };
   handlers.frame = (f) => {
-    if (f.step < state.step) resetView();
+    if (!timeline.frame(f) && f.step < state.step) resetView(); // a seek's frame is no restart
     state.step = f.step;
     document.body.classList.toggle("is-diverged", !!f.diverged);
     $("stat-step").textContent = f.step;
@@ -129,6 +132,7 @@ export function startLab(view) {
     if (msg.reason === "diverged") document.body.classList.add("is-diverged");
   };
   handlers.error = (msg) => {
+    timeline.answered(msg.id);
     if (classroom.roomError(msg) || view.onError?.(msg)) return; // a view's own (an upload's)
     let shown = false;
     for (const e of msg.errors ?? []) {
@@ -167,6 +171,7 @@ export function startLab(view) {
   }
   function resetView() {
     view.reset?.();
+    timeline.reset();
     document.body.classList.remove("is-diverged");
     markDirty();
   }
@@ -227,7 +232,8 @@ export function startLab(view) {
   });
   document.addEventListener("keydown", (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || isTyping(ev) || hide.includes("player")) return;
-    const act = { " ": player.toggle, s: player.step, ArrowRight: player.step, r: player.reset }[ev.key];
+    const act = { " ": player.toggle, s: player.step, ArrowRight: timeline.forward, ArrowLeft: timeline.back,
+      r: player.reset }[ev.key];
     if (act) {
       ev.preventDefault();
       act();
@@ -248,6 +254,7 @@ export function startLab(view) {
     lab: boot.lab, query, schema: boot.schema, params: () => state.params, resetView });
   i18n.onChange(() => {
     classroom.relabel();
+    timeline.relabel();
     chartText();
     if (state.mounted) view.relabel?.();
     markDirty();
