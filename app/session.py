@@ -20,7 +20,6 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import asdict
 from typing import Any, TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -28,29 +27,26 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from app.classmates import ClassCommand
 from app.classroom import Classroom, ForkRequest, RoomTaken
 from app.inbox import POLICY_VIOLATION, WAKE, Inbox
+from app.ops import Ops
 from app.outbox import Outbox, RateLimit, StalledError
 from app.pacing import Pacer, StepJob
 from app.protocol import (
-    CLASSROOM_OPS,
-    CORE_OPS,
-    PROTOCOL_VERSION,
     LabSpec,
     ProtocolError,
     encode,
-    shown,
 )
 from app.rewind import Rewinder
 from app.rooms import Rooms
 from app.scheduler import Scheduler
 from app.settings import Settings
-from app.upload import UPLOAD_OPS, Uploads, accepts
-from engine.lab import Effect, Lab, Message, OpError
+from app.upload import Uploads
+from engine.lab import Lab, Message, OpError
 
 T = TypeVar("T")
 log = logging.getLogger("descent.session")
 
 
-class Session:
+class Session(Ops):
     """Adapts one WebSocket to one lab: receive → validate → call the lab → encode → send."""
 
     def __init__(
@@ -181,19 +177,6 @@ class Session:
         texts += await self.call(self.data_and_frame, None, True)
         self.outbox.put(*texts)
 
-    def hello(self, params: dict[str, Any], **extra: Any) -> Message:
-        """The first message: the protocol, the params in force and the limits."""
-        return {
-            "type": "hello",
-            "protocol": PROTOCOL_VERSION,
-            "lab": self.spec.id,
-            "params": params,
-            "limits": self._limits(),
-            # ack each frame drawn with {"op":"ack"}: then at most `window` are in flight
-            "flow": {"ack": True, "window": self.settings.frame_window},
-            **extra,
-        }
-
     async def _handle(self, item: Any) -> bool:
         """Carry out one client message; True when it changed the training live."""
         msg_id = None
@@ -220,67 +203,6 @@ class Session:
         except Exception as exc:  # a lab bug must not end the session
             self._internal_error(msg_id, exc)
         return False
-
-    async def _dispatch(self, msg: dict[str, Any], msg_id: Any) -> bool:
-        op = msg["op"]
-        if await self.classroom.handle(op, msg, msg_id):
-            return False
-        if op in CORE_OPS and self.stepping is not None:
-            await self._end_step()  # any control op ends a step under way, answered first
-        if op == "configure":
-            return await self._configure(msg.get("params"), msg_id)
-        if op in ("play", "pause"):
-            self._set_running(op == "play", msg_id)
-        elif op == "step":
-            self.stepping = StepJob(self._step_count(msg.get("steps", 1)), msg_id)
-        elif op == "seek":
-            await self.rewind.seek(msg, msg_id)
-        elif op == "reset":
-            self.pacer.forget()
-            self.outbox.put(*await self.call(self._reset_and_frame, msg_id))
-        elif op in self.spec.lab.ops:
-            args = self.spec.validate_op(op, msg)
-            self.outbox.put(*await self.call(self._lab_op, op, args, msg_id))
-        elif op in UPLOAD_OPS and accepts(self.lab):
-            if self.stepping is not None:
-                await self._end_step()
-            await self.uploads.handle(op, msg, msg_id)
-        else:
-            uploads = UPLOAD_OPS if accepts(self.lab) else ()
-            known = ", ".join([*CORE_OPS, "ack", *CLASSROOM_OPS, *self.spec.lab.ops, *uploads])
-            raise ProtocolError("unknown_op", f"unknown op {shown(op)}; expected one of: {known}")
-        return False
-
-    def _step_count(self, steps: Any) -> int:
-        top = self.settings.max_steps
-        if isinstance(steps, int) and not isinstance(steps, bool) and 1 <= steps <= top:
-            return steps
-        message = f"expected an integer in [1, {top}], got {shown(steps)}"
-        error = {"field": "steps", "message": message}
-        raise ProtocolError("invalid_params", "bad step count", [error])
-
-    async def _configure(self, changes: Any, msg_id: Any) -> bool:
-        params, session = self.spec.validate(self.lab.params, changes)
-        if "speed" in session:
-            self.speed = session["speed"]
-        effect = await self.call(self.lab.apply, params)
-        self.pacer.forget()  # the cost of a step may have changed: measure it again
-        config = {"type": "config", "params": self.params(), "reset": effect is not Effect.LIVE}
-        texts = [self.encode_reply(config, msg_id)]
-        if effect is Effect.LIVE:
-            texts += [self.encode_reply(m, msg_id) for m in self.lab.take_messages()]
-        else:
-            texts += await self.call(self.data_and_frame, msg_id, effect is Effect.DATA)
-        self.outbox.put(*texts)
-        return True
-
-    def _set_running(self, running: bool, msg_id: Any) -> None:
-        reason = None
-        if running and self.lab.diverged:
-            running, reason = False, "diverged"
-        self.running = running
-        self.pacer.credit = 0.0
-        self.reply(msg_id, self.state(reason))
 
     async def _tick(self) -> None:
         """One slice of work: a step under way, or one play frame."""
@@ -325,10 +247,6 @@ class Session:
         side = [encode(m) for m in self.lab.take_messages()]
         return side, encode(frame), "diverged" if self.lab.diverged else None
 
-    async def act(self, msg: dict[str, Any]) -> None:
-        """An op the server asks for (a teacher's pause or push), answered as any op."""
-        await self._handle(msg)
-
     def data_and_frame(self, msg_id: Any, with_data: bool) -> list[str]:
         msgs = self.lab.data_messages() if with_data else []
         msgs += self.lab.take_messages()
@@ -344,23 +262,12 @@ class Session:
         frame["t"] = round(time.time(), 3)  # when it was made (server clock): its age on arrival
         return frame
 
-    def _reset_and_frame(self, msg_id: Any) -> list[str]:
-        self.lab.restart()
-        return self.data_and_frame(msg_id, False)
-
-    def _lab_op(self, op: str, args: Any, msg_id: Any) -> list[str]:
-        reply = self.lab.call_op(op, args)
-        return [self.encode_reply(m, msg_id) for m in [reply, *self.lab.take_messages()]]
-
     # -- helpers ------------------------------------------------------------------------
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn`` on the scheduler; the lab is touched only this way, one call at a time."""
         self.work = self.scheduler.submit(self.tenant, fn, *args)
         return await asyncio.wrap_future(self.work)
-
-    def encode_reply(self, message: Message, msg_id: Any) -> str:
-        return encode(message if msg_id is None else {**message, "id": msg_id})
 
     def _internal_error(self, msg_id: Any, exc: Exception) -> None:
         """Report a bug in the lab's code and stop playing; the session stays open.
@@ -381,26 +288,5 @@ class Session:
         """An error answers this client only, not a presenter's followers."""
         self.outbox.put(self.encode_reply(exc.to_message(), msg_id), mirror=False)
 
-    def reply(self, msg_id: Any, message: Message) -> None:
-        self.outbox.put(self.encode_reply(message, msg_id))
-
-    def state(self, reason: str | None = None) -> Message:
-        return {"type": "state", "running": self.running, "reason": reason}
-
     def state_text(self) -> str:
         return encode(self.state())
-
-    def params(self) -> dict[str, Any]:
-        return {**asdict(self.lab.params), "speed": self.speed}
-
-    def _limits(self) -> dict[str, Any]:
-        s = self.settings
-        return {
-            "max_steps": s.max_steps,
-            "max_speed": s.max_speed,
-            "fps": s.fps,
-            "frame_budget_ms": s.frame_budget_ms,
-            "max_message_bytes": s.max_message_bytes,
-            "upload": {"max_bytes": s.max_upload_bytes, "max_rows": s.max_upload_rows},
-            "params": self.spec.limits,
-        }
