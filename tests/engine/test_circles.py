@@ -22,6 +22,7 @@ from engine.labs.circles import (
     PRESETS,
     WEIGHTS_EVERY,
     AddPointArgs,
+    AddPointsArgs,
     Circles,
     CirclesParams,
     InspectArgs,
@@ -336,7 +337,7 @@ def test_default_frame_stays_small() -> None:
 def test_ops_declared() -> None:
     assert {name: args for name, (args, _) in Circles.ops.items()} == {
         "inspect": InspectArgs, "weights": NoArgs, "boundary": NoArgs,
-        "add_point": AddPointArgs, "clear_points": NoArgs,
+        "add_point": AddPointArgs, "add_points": AddPointsArgs, "clear_points": NoArgs,
     }  # fmt: skip
 
 
