@@ -130,7 +130,7 @@ def test_script_is_standalone_and_states_its_settings() -> None:
     assert name == "beans_step5.py"
     check_standalone(
         source,
-        params={**dataclasses.asdict(BeansParams()), "method": "sgd"},
+        params={**dataclasses.asdict(BeansParams()), "method": "sgd", "race": [], "race_lr": []},
         changes=[(3, "params", {"lr": 0.5})],
         steps=5,
         docstring="Descent Playground: the beans lab",

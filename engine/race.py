@@ -1,0 +1,141 @@
+"""Racers: descents of the beans bowl, each with its own optimizer and learning rate.
+
+A plain beans run is one racer; a race (issue 15) is two to five, from the same start,
+on the same samples, in lockstep: every update hands each racer the same batch, and each
+takes the gradient of that batch at its own point. A racer keeps its optimizer's state
+(velocity, moments), its trail since the last frame, and the step at which it first came
+within ε of the least-squares optimum: the finish line.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from engine.lab import BLOWUP, Message
+from engine.optimizers import Adam, Momentum, Nesterov, Optimizer, RMSProp, make
+from engine.trail import Trail
+
+# the beans lab's optimizer names → engine.optimizers' ("gd" is the notes' plain descent)
+ENGINE_NAME = {"gd": "sgd", "momentum": "momentum", "nesterov": "nesterov",
+               "rmsprop": "rmsprop", "adam": "adam"}  # fmt: skip
+KEY = "wb"  # the one parameter vector [w, b] the optimizer updates
+
+
+def pair(v: np.ndarray) -> dict[str, float]:
+    return {"w": float(v[0]), "b": float(v[1])}
+
+
+def state_of(opt: Optimizer) -> dict[str, Any]:
+    """The optimizer's state as plain numbers: what its formula in the rule panel shows."""
+    if isinstance(opt, Momentum | Nesterov):
+        v = opt.v.get(KEY)
+        return {"v": pair(v) if v is not None else {"w": 0.0, "b": 0.0}}
+    if isinstance(opt, RMSProp):
+        s = opt.s.get(KEY)
+        return {"s": pair(s) if s is not None else {"w": 0.0, "b": 0.0}}
+    if isinstance(opt, Adam):
+        zero = {"w": 0.0, "b": 0.0}
+        m, s = opt.m.get(KEY), opt.s.get(KEY)
+        return {"m": pair(m) if m is not None else zero,
+                "s": pair(s) if s is not None else zero, "t": opt.t}  # fmt: skip
+    return {}
+
+
+def velocity_of(opt: Optimizer) -> dict[str, float] | None:
+    """The direction the optimizer carries from step to step: v (momentum, Nesterov) or
+    Adam's bias-corrected first moment m̂; None for plain descent and RMSProp."""
+    if isinstance(opt, Momentum | Nesterov) and KEY in opt.v:
+        return pair(opt.v[KEY])
+    if isinstance(opt, Adam) and KEY in opt.m:
+        return pair(opt.m[KEY] / (1.0 - opt.beta1**opt.t))
+    return None
+
+
+class Racer:
+    """One descent: its point, its optimizer, its last update and its finish."""
+
+    def __init__(self, optimizer: str, lr: float | None, w: float, b: float) -> None:
+        self.optimizer = optimizer
+        self.lr = lr  # None: the lab's live ``lr``
+        self.opt = make(ENGINE_NAME[optimizer])
+        self.theta = np.array([w, b], dtype=np.float64)
+        self.trail = Trail(w, b)
+        self.finish: int | None = None  # the first step within ε of the optimum
+        self.diverged = False
+        self.last: dict[str, Any] | None = None
+
+    @property
+    def w(self) -> float:
+        return float(self.theta[0])
+
+    @property
+    def b(self) -> float:
+        return float(self.theta[1])
+
+    def fresh_optimizer(self, optimizer: str) -> None:
+        """Switch optimizer live: a new method starts with fresh state, from where it is."""
+        self.optimizer = optimizer
+        self.opt = make(ENGINE_NAME[optimizer])
+
+    def update(self, grad: tuple[float, float], lr: float, step_size: float | None) -> None:
+        """One update from the gradient ``grad``; ``step_size`` set means a fixed step
+        against the gradient's sign, which no optimizer changes."""
+        g = np.array(grad, dtype=np.float64)
+        before = self.theta.copy()
+        state = state_of(self.opt)
+        if step_size is not None:
+            self.theta -= step_size * np.sign(g)
+        else:
+            self.opt.step({KEY: self.theta}, {KEY: g}, lr)
+        self.last = {"optimizer": self.optimizer, "lr": lr, "from": pair(before),
+                     "grad": pair(g), "state": {"before": state, "after": state_of(self.opt)},
+                     "to": pair(self.theta), "step": pair(self.theta - before)}  # fmt: skip
+        self.trail.add(self.w, self.b)
+        if not (abs(self.w) < BLOWUP and abs(self.b) < BLOWUP):
+            self.diverged = True
+
+    def check_finish(self, optimum: tuple[float, float], eps: float, step: int) -> None:
+        if self.finish is None and self.distance(optimum) <= eps:
+            self.finish = step
+
+    def distance(self, optimum: tuple[float, float]) -> float:
+        return math.hypot(self.w - optimum[0], self.b - optimum[1])
+
+
+def finish_line(racers: list[Racer], eps: float) -> Message:
+    """Who came within ε first, and after how many steps: every racer tied at the best."""
+    done = [r.finish for r in racers if r.finish is not None]
+    best = min(done) if done else None
+    winners = [i for i, r in enumerate(racers) if best is not None and r.finish == best]
+    return {"eps": eps, "winners": winners, "step": best}
+
+
+def racer_frame(
+    r: Racer,
+    grad: tuple[float, float],
+    cost: float | None,
+    optimum: tuple[float, float],
+    path: Message,
+) -> Message:
+    """What the page draws of one racer: its point, arrows, curve point, path and finish.
+
+    ``grad`` is the full-batch gradient at its point, ``cost`` its cost (None once it
+    diverged), ``path`` the points it visited since the last frame.
+    """
+    return {
+        "optimizer": r.optimizer,
+        "lr": r.lr,
+        "params": {"w": r.w, "b": r.b},
+        "loss": cost,
+        "grad": {"w": grad[0], "b": grad[1]},
+        "velocity": velocity_of(r.opt),
+        "step": r.last["step"] if r.last else None,
+        "distance": None if r.diverged else r.distance(optimum),
+        "finish": r.finish,
+        "diverged": r.diverged,
+        "path": path,
+        "update": r.last,
+    }  # fmt: skip
