@@ -3,7 +3,9 @@
 
 import { startLab } from "../lib/page.js";
 import { list, rows, unpack } from "../lib/arrays.js";
-import { COLORS, Chart, Series, appendPath, baseLayout, num, paren } from "../lib/charts.js";
+import { COLORS, Chart, Series, appendPath, baseLayout } from "../lib/charts.js";
+import { ruleHtml } from "./beans_rule.js";
+import { OWN_PARAMS, Race, RacePanel, contourTraces, lineTraces, lossTraces, racerName, surfaceTraces } from "./beans_race.js";
 
 const MAX_PATH = 6000;
 const BOWL = [[0, "#fbfbf4"], [0.2, "#e4eef8"], [0.45, "#a6cbe3"], [0.75, "#4a90c4"], [1, "#0b4f8a"]];
@@ -12,6 +14,10 @@ let ctx, t;
 const S = { data: null, surface: null, frame: null, path: { w: [], b: [], cost: [] },
   loss: new Series(), excess: new Series(), log: false, drawn3d: 0 };
 const charts = {};
+const race = new Race();
+// each chart's first race trace, after the single run's own
+const RACE_BASE = { beans: 3, contour: 5, surface: 4, loss: 1 };
+let panel;
 
 function axis(titleKey, extra = {}) {
   return { title: { text: t(titleKey), standoff: 6 }, zeroline: false, gridcolor: "#eceef2", ...extra };
@@ -25,6 +31,7 @@ function mountCharts() {
       marker: { color: COLORS.orange, size: 12, line: { color: COLORS.black, width: 1.5 } } },
     { x: [0, 1], y: [0, 0], mode: "lines", name: t("legend.line"), hoverinfo: "skip",
       line: { color: COLORS.vermillion, width: 3 } },
+    ...lineTraces(),
   ], baseLayout({ xaxis: axis("axis.size"), yaxis: axis("axis.toxicity"), showlegend: true,
     legend: { orientation: "h", y: 1.02, yanchor: "bottom", x: 0, font: { size: 11 } },
     margin: { l: 52, r: 10, t: 26, b: 42 } }));
@@ -41,6 +48,7 @@ function mountCharts() {
       marker: { symbol: "star", size: 15, color: COLORS.green, line: { color: "#fff", width: 1 } } },
     { x: [], y: [], mode: "markers", name: t("legend.now"), hovertemplate: "w=%{x:.4f}, b=%{y:.4f}<extra></extra>",
       marker: { size: 11, color: COLORS.vermillion, line: { color: "#fff", width: 2 } } },
+    ...contourTraces(),
   ], baseLayout({ xaxis: axis("axis.w"), yaxis: axis("axis.b") }));
 
   charts.surface = new Chart(document.getElementById("chart-surface"), [
@@ -53,6 +61,7 @@ function mountCharts() {
       marker: { size: 4, color: COLORS.green, symbol: "diamond" } },
     { type: "scatter3d", x: [], y: [], z: [], mode: "markers", hoverinfo: "skip",
       marker: { size: 5, color: COLORS.vermillion, line: { color: "#fff", width: 1 } } },
+    ...surfaceTraces(),
   ], baseLayout({ margin: { l: 0, r: 0, t: 0, b: 0 }, scene: {
     // few ticks in a small font: the three axes' labels must not run into each other
     xaxis: { title: { text: "w" }, nticks: 5, tickfont: { size: 10 } },
@@ -68,6 +77,7 @@ function mountCharts() {
 
   charts.loss = new Chart(document.getElementById("chart-loss"), [
     { x: [], y: [], mode: "lines", line: { color: COLORS.blue, width: 2 }, hovertemplate: "step %{x}<br>%{y:.5f}<extra></extra>" },
+    ...lossTraces(),
   ], baseLayout({ xaxis: axis("axis.steps", { rangemode: "tozero" }), yaxis: axis("axis.cost") }));
 
   const contourEl = document.getElementById("chart-contour");
@@ -124,6 +134,8 @@ function onSurface(msg) {
 
 function onFrame(f) {
   S.frame = f;
+  race.onFrame(f, S.surface?.optimum.cost);
+  if (f.race) return; // the racers' paths and curves, the first racer's included
   appendPath(S.path, f.path, ["w", "b", "cost"], MAX_PATH);
   if (f.loss.train != null) {
     S.loss.push(f.step, f.loss.train);
@@ -135,6 +147,7 @@ function reset() {
   S.path = { w: [], b: [], cost: [] };
   S.loss.clear();
   S.excess.clear();
+  race.clear();
 }
 
 function draw() {
@@ -142,7 +155,12 @@ function draw() {
   if (f && S.data) drawBeans(f);
   if (f && S.surface) drawSurfaces(f);
   const series = S.log ? S.excess : S.loss;
-  charts.loss.set(0, { x: series.x, y: series.y });
+  charts.loss.set(0, f?.race ? { x: [], y: [] } : { x: series.x, y: series.y });
+  if (S.surface) {
+    race.stage(charts, RACE_BASE, { span: S.surface.w.at(-1) - S.surface.w[0], optimum: S.surface.optimum,
+      params: ctx.params(), t, log: S.log });
+  }
+  panel.update();
   const now = performance.now();
   for (const [name, chart] of Object.entries(charts)) {
     // WebGL redraws are the costliest on a laptop without a GPU: ~10 per second is plenty.
@@ -163,21 +181,30 @@ function drawBeans(f) {
   const all = f.batch === null && f.update; // the last update used every bean
   charts.beans.set(1, all ? { x: [], y: [] } : { x: idx.map((i) => S.data.x[i]), y: idx.map((i) => S.data.y[i]) });
   charts.beans.set(0, { "marker.color": all ? COLORS.orange : COLORS.blue });
-  if (w != null && b != null) charts.beans.set(2, { x: [0, 1], y: [b, w + b] });
+  if (f.race) charts.beans.set(2, { x: [], y: [] }); // each racer has its own line
+  else if (w != null && b != null) charts.beans.set(2, { x: [0, 1], y: [b, w + b] });
   fitStartLine(f);
 }
 
 function drawSurfaces(f) {
   const { w, b } = f.params;
-  charts.contour.set(1, { x: S.path.w, y: S.path.b });
-  charts.surface.set(1, { x: S.path.w, y: S.path.b, z: S.path.cost.map((c) => c * 1.01 + 1e-3) });
+  const alone = !f.race; // in a race every racer draws its own path, point and arrows
+  charts.contour.set(1, alone ? { x: S.path.w, y: S.path.b } : { x: [], y: [] });
+  charts.surface.set(1, alone ? { x: S.path.w, y: S.path.b, z: S.path.cost.map((c) => c * 1.01 + 1e-3) } : { x: [], y: [], z: [] });
+  if (!alone) {
+    charts.contour.set(2, { x: [], y: [] });
+    charts.contour.set(4, { x: [], y: [] });
+    charts.surface.set(3, { x: [], y: [], z: [] });
+  }
   if (w == null || b == null) return;
   const c = f.loss.train;
-  charts.contour.set(4, { x: [w], y: [b] });
-  charts.surface.set(3, { x: [w], y: [b], z: [c] });
   const g = f.grad, span = S.surface.w.at(-1) - S.surface.w[0], norm = Math.hypot(g.w, g.b);
-  const k = norm > 0 ? (0.12 * span) / norm : 0;
-  charts.contour.set(2, { x: [w, w - k * g.w], y: [b, b - k * g.b] });
+  if (alone) {
+    const k = norm > 0 ? (0.12 * span) / norm : 0;
+    charts.contour.set(4, { x: [w], y: [b] });
+    charts.surface.set(3, { x: [w], y: [b], z: [c] });
+    charts.contour.set(2, { x: [w, w - k * g.w], y: [b, b - k * g.b] });
+  }
   if (f.slice) {
     const cs = Array.from(unpack(f.slice));
     charts.slice.set(0, { x: S.surface.w, y: cs });
@@ -187,38 +214,17 @@ function drawSurfaces(f) {
   }
 }
 
-const row = (lhs, rhs) => `<div class="eq"><span class="lhs">${lhs}</span> <span class="rhs">${rhs}</span></div>`;
-
 function drawRule(f) {
   const el = document.getElementById("rule");
-  const u = f.update;
-  if (!u) {
-    el.innerHTML = `<p class="muted">${t("rule.none")}</p>`;
+  const opts = { t, n: S.data?.x.length ?? "?", withB: ctx.params().model === "wb" };
+  const r = f.race?.[race.selected];
+  if (!r) {
+    el.innerHTML = ruleHtml(f.update, f, opts);
     return;
   }
-  const withB = ctx.params().model === "wb";
-  const out = [];
-  const sample = u.sample;
-  const gw = num(u.grad.w, 4), gb = num(u.grad.b, 4);
-  if (u.method === "sgd" && sample) {
-    out.push(`<p class="muted">${t("rule.sample", { i: f.batch?.[0] ?? "?", x: num(sample.x), y: num(sample.y) })}</p>`);
-    out.push(row("∂e/∂w =", `${withB ? "2x²w + 2xb − 2xy" : "2x²w − 2xy"} = <b>${gw}</b>`));
-    if (withB) out.push(row("∂e/∂b =", `2b + 2xw − 2y = <b>${gb}</b>`));
-  } else {
-    const which = u.method === "minibatch" ? t("rule.batch", { k: f.batch?.length ?? "?" }) : t("rule.all", { n: S.data?.x.length ?? "?" });
-    out.push(`<p class="muted">${which}</p>`);
-    out.push(row("∂C/∂w =", `2·mean((${withB ? "wx+b" : "wx"}−y)·x) = <b>${gw}</b>`));
-    if (withB) out.push(row("∂C/∂b =", `2·mean(wx+b−y) = <b>${gb}</b>`));
-  }
-  const step = (name, g, from, to) => u.method === "fixed_step"
-    ? row(`${name} ←`, `${num(from, 4)} − ${u.step_size} × sign(${paren(g, 4)}) = <b>${num(to, 4)}</b>`)
-    : row(`${name} ←`, `${num(from, 4)} − ${u.lr} × ${paren(g, 4)} = <b>${num(to, 4)}</b>`);
-  if (u.method === "fixed_step") out.push(`<p class="muted">${t("rule.fixed", { s: u.step_size })}</p>`);
-  else out.push(`<p class="muted">w ← w − α·∂C/∂w${withB ? ", b ← b − α·∂C/∂b" : ""}</p>`);
-  out.push(step("w", u.grad.w, u.from.w, u.to.w));
-  if (withB) out.push(step("b", u.grad.b, u.from.b, u.to.b));
-  out.push(row("C =", `mean((ŷ − y)²) = <b>${num(f.loss.train, 5)}</b>`));
-  el.innerHTML = out.join("");
+  // a racer's update, with the method and samples every racer shared
+  const u = r.update && { ...r.update, method: f.update?.method, step_size: f.update?.step_size, sample: f.update?.sample };
+  el.innerHTML = ruleHtml(u, f, { ...opts, loss: r.loss, caption: racerName(r, ctx.params(), t) });
 }
 
 function relabel() {
@@ -229,6 +235,7 @@ function relabel() {
   set(charts.loss, "axis.steps", S.log ? "axis.excess" : "axis.cost");
   ["legend.beans", "legend.batch", "legend.line"].forEach((k, i) => Plotly.restyle(charts.beans.el, { name: t(k) }, [i]));
   sliceCaption();
+  panel.render();
 }
 
 function sliceCaption() {
@@ -251,11 +258,18 @@ startLab({
       c.markDirty();
     });
     mountCharts();
+    panel = new RacePanel(document.getElementById("race"), { t, send: c.send, params: c.params }, race, () => {
+      if (S.frame) drawRule(S.frame);
+    });
     if (S.log) charts.loss.relayout({ "yaxis.type": "log", "yaxis.title.text": t("axis.excess") });
   },
   on: { data: onData, surface: onSurface, frame: onFrame },
   hello: () => relabel(),
-  paramsChanged: () => sliceCaption(),
+  paramsChanged: (p) => {
+    sliceCaption();
+    panel.sync(p);
+  },
+  ownControls: OWN_PARAMS,
   reset,
   draw,
   relabel,
