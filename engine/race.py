@@ -28,20 +28,21 @@ def pair(v: np.ndarray) -> dict[str, float]:
     return {"w": float(v[0]), "b": float(v[1])}
 
 
-def state_of(opt: Optimizer) -> dict[str, Any]:
-    """The optimizer's state as plain numbers: what its formula in the rule panel shows."""
+def snapshot(opt: Optimizer) -> dict[str, Any]:
+    """The optimizer's state, copied: its arrays (zeros before its first step) and Adam's t."""
+    zero = np.zeros(2)
     if isinstance(opt, Momentum | Nesterov):
-        v = opt.v.get(KEY)
-        return {"v": pair(v) if v is not None else {"w": 0.0, "b": 0.0}}
+        return {"v": opt.v.get(KEY, zero).copy()}
     if isinstance(opt, RMSProp):
-        s = opt.s.get(KEY)
-        return {"s": pair(s) if s is not None else {"w": 0.0, "b": 0.0}}
+        return {"s": opt.s.get(KEY, zero).copy()}
     if isinstance(opt, Adam):
-        zero = {"w": 0.0, "b": 0.0}
-        m, s = opt.m.get(KEY), opt.s.get(KEY)
-        return {"m": pair(m) if m is not None else zero,
-                "s": pair(s) if s is not None else zero, "t": opt.t}  # fmt: skip
+        return {"m": opt.m.get(KEY, zero).copy(), "s": opt.s.get(KEY, zero).copy(), "t": opt.t}
     return {}
+
+
+def as_numbers(state: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot as plain numbers: what the optimizer's formula in the rule panel shows."""
+    return {k: pair(v) if isinstance(v, np.ndarray) else v for k, v in state.items()}
 
 
 def velocity_of(opt: Optimizer) -> dict[str, float] | None:
@@ -65,7 +66,8 @@ class Racer:
         self.trail = Trail(w, b)
         self.finish: int | None = None  # the first step within ε of the optimum
         self.diverged = False
-        self.last: dict[str, Any] | None = None
+        self.before: tuple[np.ndarray, np.ndarray, float, dict[str, Any]] | None = None
+        self.frozen: dict[str, Any] | None = None  # the last update, kept across a switch
 
     @property
     def w(self) -> float:
@@ -77,6 +79,7 @@ class Racer:
 
     def fresh_optimizer(self, optimizer: str) -> None:
         """Switch optimizer live: a new method starts with fresh state, from where it is."""
+        self.frozen = self.last  # the last update was the old optimizer's
         self.optimizer = optimizer
         self.opt = make(ENGINE_NAME[optimizer])
 
@@ -84,25 +87,36 @@ class Racer:
         """One update from the gradient ``grad``; ``step_size`` set means a fixed step
         against the gradient's sign, which no optimizer changes."""
         g = np.array(grad, dtype=np.float64)
-        before = self.theta.copy()
-        state = state_of(self.opt)
+        # what the rule panel needs of this update; made into numbers only if a frame asks
+        self.before = (self.theta.copy(), g, lr, snapshot(self.opt))
+        self.frozen = None
         if step_size is not None:
             self.theta -= step_size * np.sign(g)
         else:
             self.opt.step({KEY: self.theta}, {KEY: g}, lr)
-        self.last = {"optimizer": self.optimizer, "lr": lr, "from": pair(before),
-                     "grad": pair(g), "state": {"before": state, "after": state_of(self.opt)},
-                     "to": pair(self.theta), "step": pair(self.theta - before)}  # fmt: skip
-        self.trail.add(self.w, self.b)
-        if not (abs(self.w) < BLOWUP and abs(self.b) < BLOWUP):
+        w, b = self.theta.tolist()
+        self.trail.add(w, b)
+        if not (abs(w) < BLOWUP and abs(b) < BLOWUP):
             self.diverged = True
+
+    @property
+    def last(self) -> dict[str, Any] | None:
+        """The last update: from, to, the gradient, the rate and the optimizer's state
+        before and after it; None before the first."""
+        if self.frozen is not None or self.before is None:
+            return self.frozen
+        theta, g, lr, state = self.before
+        return {"optimizer": self.optimizer, "lr": lr, "from": pair(theta), "grad": pair(g),
+                "state": {"before": as_numbers(state), "after": as_numbers(snapshot(self.opt))},
+                "to": pair(self.theta), "step": pair(self.theta - theta)}  # fmt: skip
 
     def check_finish(self, optimum: tuple[float, float], eps: float, step: int) -> None:
         if self.finish is None and self.distance(optimum) <= eps:
             self.finish = step
 
     def distance(self, optimum: tuple[float, float]) -> float:
-        return math.hypot(self.w - optimum[0], self.b - optimum[1])
+        w, b = self.theta.tolist()
+        return math.hypot(w - optimum[0], b - optimum[1])
 
 
 def finish_line(racers: list[Racer], eps: float) -> Message:
@@ -125,6 +139,7 @@ def racer_frame(
     ``grad`` is the full-batch gradient at its point, ``cost`` its cost (None once it
     diverged), ``path`` the points it visited since the last frame.
     """
+    last = r.last
     return {
         "optimizer": r.optimizer,
         "lr": r.lr,
@@ -132,10 +147,10 @@ def racer_frame(
         "loss": cost,
         "grad": {"w": grad[0], "b": grad[1]},
         "velocity": velocity_of(r.opt),
-        "step": r.last["step"] if r.last else None,
+        "step": last["step"] if last else None,
         "distance": None if r.diverged else r.distance(optimum),
         "finish": r.finish,
         "diverged": r.diverged,
         "path": path,
-        "update": r.last,
+        "update": last,
     }  # fmt: skip

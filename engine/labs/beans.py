@@ -193,13 +193,14 @@ class Beans(Lab[BeansParams]):
             idx = self._next_batch(1 if p.method == "sgd" else min(p.batch_size, len(self.x)))
         x, y = (self.x, self.y) if idx is None else (self.x[idx], self.y[idx])
         fixed = p.step_size if p.method == "fixed_step" else None
+        best = self.optimum
         self.steps += 1
         for r in self.racers:
             if r.diverged:
                 continue
-            gw, gb = batch_grad(x, y, r.w, r.b)
+            gw, gb = batch_grad(x, y, *r.theta.tolist())
             r.update((gw, gb if p.model == "wb" else 0.0), p.lr if r.lr is None else r.lr, fixed)
-            r.check_finish(self.optimum, p.race_eps, self.steps)
+            r.check_finish(best, p.race_eps, self.steps)
         self.last_batch = idx
         self.samples += len(self.x) if idx is None else len(idx)
 
