@@ -27,7 +27,7 @@ A rate that is too large makes the cost go down and back up: the run diverges,
 and stops. A race (params "race": optimizer names, "race_lr": their rates or [] for
 lr) runs several racers from the same start on the same samples, in lockstep, and
 reports the first step at which each came within race_eps of the least-squares
-optimum.
+optimum. Racers past the end of race_lr use lr.
 """
 
 from __future__ import annotations
@@ -199,10 +199,10 @@ def check(p: dict[str, Any]) -> None:
         if p[name] not in allowed:
             raise ValueError(f"{name} must be one of {allowed}, not {p[name]!r}")
     race, rates = p.get("race", []), p.get("race_lr", [])
-    if len(race) == 1 or len(race) > 5 or any(name not in OPTIMIZERS for name in race):
-        raise ValueError(f"race must be 2 to 5 of {OPTIMIZERS}, or none, not {race!r}")
-    if rates and len(rates) != len(race):
-        raise ValueError(f"race_lr must give one rate per racer, or none, not {rates!r}")
+    if len(race) > 5 or any(name not in OPTIMIZERS for name in race):
+        raise ValueError(f"race must be at most 5 of {OPTIMIZERS}, not {race!r}")
+    if len(rates) > 5 or not all(0 < lr <= 10 for lr in rates):
+        raise ValueError(f"race_lr must be at most 5 rates in (0, 10], not {rates!r}")
 
 
 def apply_changes(p: dict[str, Any], changes: list[Change], k: int) -> dict[str, Any]:
@@ -243,8 +243,8 @@ def run(params: dict[str, Any], changes: list[Change], steps: int) -> dict[str, 
     w0 = float(p["w0"])
     b0 = float(p["b0"]) if p["model"] == "wb" else 0.0
     race = p.get("race", [])
-    rates = p.get("race_lr", []) or [None] * len(race)
-    racers = [Racer(name, lr, w0, b0) for name, lr in zip(race, rates, strict=True)]
+    rates = [*p.get("race_lr", []), *[None] * len(race)]  # racers past the list use lr
+    racers = [Racer(name, lr, w0, b0) for name, lr in zip(race, rates, strict=False)]
     racers = racers or [Racer(p["optimizer"], None, w0, b0)]
     best = optimum(x, y, p["model"] == "wb")
     eps = p.get("race_eps", 0.01)

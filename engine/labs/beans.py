@@ -51,20 +51,12 @@ class BeansParams:
     optimizer: Annotated[OptimizerName, Ui("training")] = "gd"
     w0: Annotated[float, Ge(-5), Le(5), Ui("start", step=0.05)] = -0.5
     b0: Annotated[float, Ge(-5), Le(5), Ui("start", step=0.05)] = -1.5
-    # A race: the racers' optimizers (none: one plain run), their rates (none: all use lr)
-    # and the finish line's radius around the least-squares optimum.
+    # A race: the racers' optimizers (none: one plain run), the first racers' own rates
+    # (the others use lr, live) and the finish line's radius around the least-squares optimum.
+    # Any list the bounds allow is a race, so the schema says all there is to say.
     race: Annotated[tuple[OptimizerName, ...], Len(0, MAX_RACERS), Ui("race")] = ()
     race_lr: Annotated[tuple[RaceLr, ...], Len(0, MAX_RACERS), Ui("race")] = ()
     race_eps: Annotated[float, Gt(0), Le(1), Ui("race", step=0.001, log=True)] = 0.01
-
-    def __post_init__(self) -> None:
-        if len(self.race) == 1:
-            raise ValueError("race: a race needs 2 to 5 racers (none for a single run)")
-        if self.race_lr and len(self.race_lr) != len(self.race):
-            raise ValueError(
-                f"race_lr: expected one learning rate per racer ({len(self.race)}) or none, "
-                f"got {len(self.race_lr)}"
-            )
 
 
 class Beans(Lab[BeansParams]):
@@ -127,9 +119,10 @@ class Beans(Lab[BeansParams]):
         p = self.params
         w0 = float(p.w0)
         b0 = float(p.b0) if p.model == "wb" else 0.0
-        lrs: tuple[float | None, ...] = p.race_lr or (None,) * len(p.race)
-        entries = list(zip(p.race, lrs, strict=True)) or [(p.optimizer, None)]
+        own: list[float | None] = [*p.race_lr, *[None] * len(p.race)]
+        entries = list(zip(p.race, own, strict=False)) or [(p.optimizer, None)]
         self.racers = [Racer(name, lr, w0, b0) for name, lr in entries]
+        self.racing = bool(p.race)  # a race of one is a time trial: still a race
         self.steps = 0
         self.samples = 0
         self.cursor = 0
@@ -140,10 +133,6 @@ class Beans(Lab[BeansParams]):
             r.check_finish(self.optimum, p.race_eps, 0)
         # A restart looks at the data's window again, however far a blown-up run widened it.
         self._fit_window((w0, b0), self.optimum, start=NOTES_WINDOW)
-
-    @property
-    def racing(self) -> bool:
-        return len(self.racers) > 1
 
     @property
     def w(self) -> float:

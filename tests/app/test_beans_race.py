@@ -15,7 +15,7 @@ from engine.labs.beans import PRESETS
 from tests.app.conftest import recv_until
 
 ROOT = Path(__file__).resolve().parents[2]
-JS = ("beans.js", "beans_race.js", "beans_rule.js")
+JS = ("beans.js", "beans/race.js", "beans/rule.js")
 
 
 def configure(ws: WebSocketTestSession, params: dict[str, Any], msg_id: str) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def test_a_race_over_the_socket_reports_racers_and_a_winner(client: TestClient) 
     assert frame["params"] == frame["race"][0]["params"]  # the top-level run is the first racer
 
 
-def test_race_params_restart_and_bad_ones_are_refused_by_name(client: TestClient) -> None:
+def test_race_params_restart_and_out_of_bounds_ones_are_refused_by_name(client: TestClient) -> None:
     with client.websocket_connect("/ws/beans") as ws:
         recv_until(ws, "frame")
         ws.send_json({"op": "step", "steps": 5})
@@ -48,9 +48,8 @@ def test_race_params_restart_and_bad_ones_are_refused_by_name(client: TestClient
         assert config["reset"] is True
         assert recv_until(ws, "frame")["step"] == 0
         for bad, field in (
-            ({"race": ["adam"]}, "race"),
-            ({"race_lr": [0.1]}, "race_lr"),
             ({"race": ["gd"] * 6}, "race"),
+            ({"race_lr": [0.1] * 6}, "race_lr"),
             ({"race": ["sgd", "gd"]}, "race"),
             ({"race_lr": [0.1, -1.0]}, "race_lr"),
         ):
@@ -102,3 +101,14 @@ def test_race_presets_are_accepted(client: TestClient, name: str) -> None:
         recv_until(ws, "frame")
         config = configure(ws, preset, name)
     assert {k: config["params"][k] for k in preset} == preset
+
+
+def test_a_race_of_one_and_a_short_rate_list_are_accepted(client: TestClient) -> None:
+    """Whatever the schema allows is accepted: a client needs no rule it cannot read there."""
+    with client.websocket_connect("/ws/beans") as ws:
+        recv_until(ws, "frame")
+        configure(ws, {"race": ["adam"]}, "one")
+        assert len(recv_until(ws, "frame")["race"]) == 1
+        configure(ws, {"race": ["gd", "adam", "rmsprop"], "race_lr": [0.2]}, "short")
+        frame = recv_until(ws, "frame")
+    assert [r["lr"] for r in frame["race"]] == [0.2, None, None]

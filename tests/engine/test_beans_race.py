@@ -194,12 +194,18 @@ def test_racers_share_the_lab_lr_live_unless_given_their_own() -> None:
     assert [r.optimizer for r in race.racers] == ["momentum", "rmsprop"]
 
 
-def test_race_params_are_checked() -> None:
-    with pytest.raises(ValueError, match="2 to 5 racers"):
-        BeansParams(race=("adam",))
-    with pytest.raises(ValueError, match="one learning rate per racer"):
-        BeansParams(race=("adam", "gd"), race_lr=(0.1,))
-    assert make(race=("gd", "adam")).frame()["race"] is not None
+def test_any_race_the_bounds_allow_is_a_race() -> None:
+    """A race of one is a time trial; racers past the end of race_lr use lr, live."""
+    trial = make(race=("adam",), method="batch", lr=0.1, **NOTES_START)
+    trial.step(80)
+    (only,) = trial.frame()["race"]
+    assert only["finish"] == alone_steps_to("adam", 0.1, 0.01, 80, method="batch", **NOTES_START)
+    assert trial.frame()["finish"]["winners"] == ([0] if only["finish"] else [])
+    some = make(race=("gd", "momentum", "adam"), race_lr=(0.3,), lr=0.05)
+    assert [r.lr for r in some.racers] == [0.3, None, None]
+    extra = make(race=("gd", "adam"), race_lr=(0.1, 0.2, 0.3))
+    assert [r.lr for r in extra.racers] == [0.1, 0.2]
+    assert make(race_lr=(0.4,)).frame()["race"] is None  # no racers: a plain run at lr
     assert make().frame()["race"] is None
 
 

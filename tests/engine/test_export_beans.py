@@ -186,9 +186,9 @@ def test_the_body_refuses_what_the_lab_would_not_do_live() -> None:
     with pytest.raises(ValueError, match="not a change"):
         body.run(params, [(2, "params", {"race": ["gd", "adam"]})], 5)
     with pytest.raises(ValueError, match="race must be"):
-        body.run({**params, "race": ["adam"]}, [], 5)
-    with pytest.raises(ValueError, match="one rate per racer"):
-        body.run({**params, "race": ["adam", "gd"], "race_lr": [0.1]}, [], 5)
+        body.run({**params, "race": ["adam", "sgd"]}, [], 5)
+    with pytest.raises(ValueError, match="race_lr must be"):
+        body.run({**params, "race": ["adam", "gd"], "race_lr": [0.1, 0.0]}, [], 5)
     with pytest.raises(ValueError, match="not a change"):
         body.run(params, [(0, "add_point", {"x": 1.0})], 5)
 
@@ -251,3 +251,12 @@ def test_race_replay_is_exact_for_every_method(method: str, shuffle: bool) -> No
         change(lab, **live)
     lab.step(23)
     assert replay(lab) == expected(lab)
+
+
+def test_a_time_trial_and_a_short_rate_list_replay_exactly() -> None:
+    for race, rates in ((("adam",), ()), (("gd", "nesterov", "rmsprop"), (0.4,))):
+        lab = make(method="batch", lr=0.05, w0=0.1, b0=0.1, race=race, race_lr=rates)
+        lab.step(30)
+        change(lab, lr=0.2)  # the racers without a rate of their own speed up
+        lab.step(30)
+        assert replay(lab) == expected(lab)

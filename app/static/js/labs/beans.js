@@ -4,8 +4,8 @@
 import { startLab } from "../lib/page.js";
 import { list, rows, unpack } from "../lib/arrays.js";
 import { COLORS, Chart, Series, appendPath, baseLayout } from "../lib/charts.js";
-import { ruleHtml } from "./beans_rule.js";
-import { OWN_PARAMS, Race, RacePanel, contourTraces, lineTraces, lossTraces, racerName, surfaceTraces } from "./beans_race.js";
+import { ruleHtml } from "./beans/rule.js";
+import { OWN_PARAMS, Race, RacePanel, contourTraces, lineTraces, lossTraces, racerName, surfaceTraces } from "./beans/race.js";
 
 const MAX_PATH = 6000;
 const BOWL = [[0, "#fbfbf4"], [0.2, "#e4eef8"], [0.45, "#a6cbe3"], [0.75, "#4a90c4"], [1, "#0b4f8a"]];

@@ -2,7 +2,7 @@
 // then how the optimizer turned it into a step (plain descent, momentum, Nesterov,
 // RMSProp, Adam). The formulas are the same in every language; the words come from t().
 
-import { num, paren } from "../lib/charts.js";
+import { num, paren } from "../../lib/charts.js";
 
 const row = (lhs, rhs) => `<div class="eq"><span class="lhs">${lhs}</span> <span class="rhs">${rhs}</span></div>`;
 const note = (text) => `<p class="muted">${text}</p>`;

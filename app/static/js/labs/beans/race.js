@@ -3,7 +3,7 @@
 // reads without colour too); the panel edits the racers and shows the standings, the
 // finish line and the winner. Only drawing and editing happen here; the server races.
 
-import { COLORS, Series, appendPath, num } from "../lib/charts.js";
+import { COLORS, Series, appendPath, num } from "../../lib/charts.js";
 
 export const MAX_RACERS = 5;
 export const OWN_PARAMS = ["race", "race_lr", "race_eps"];
