@@ -128,6 +128,7 @@ function onSurface(msg) {
   charts.contour.set(0, { x: w, y: b, z: logCost, customdata: cost });
   charts.contour.set(3, { x: [msg.optimum.w], y: [msg.optimum.b] });
   charts.contour.relayout({ "xaxis.range": [w[0], w.at(-1)], "yaxis.range": [b[0], b.at(-1)] });
+  S.raceBox = null; // a race zooms in again from here
   charts.surface.set(0, { x: w, y: b, z: cost });
   charts.surface.set(2, { x: [msg.optimum.w], y: [msg.optimum.b], z: [msg.optimum.cost] });
 }
@@ -144,6 +145,7 @@ function onFrame(f) {
 }
 
 function reset() {
+  S.raceBox = null; // a new race finds its own view
   S.path = { w: [], b: [], cost: [] };
   S.loss.clear();
   S.excess.clear();
@@ -157,6 +159,7 @@ function draw() {
   const series = S.log ? S.excess : S.loss;
   charts.loss.set(0, f?.race ? { x: [], y: [] } : { x: series.x, y: series.y });
   if (S.surface) {
+    zoomToRace();
     race.stage(charts, RACE_BASE, { span: S.surface.w.at(-1) - S.surface.w[0], optimum: S.surface.optimum,
       params: ctx.params(), t, log: S.log });
   }
@@ -173,6 +176,20 @@ function draw() {
     chart.draw();
   }
   if (f) drawRule(f);
+}
+
+/** In a race the contour map follows the racers; after it, the whole window again. */
+function zoomToRace() {
+  const box = race.view(S.surface.optimum, S.raceBox);
+  if (box) {
+    S.raceBox = box;
+    S.zoomed = true;
+    charts.contour.relayout({ "xaxis.range": box.slice(0, 2), "yaxis.range": box.slice(2) });
+  } else if (!race.frame && S.zoomed) {
+    S.zoomed = false;
+    const { w, b } = S.surface;
+    charts.contour.relayout({ "xaxis.range": [w[0], w.at(-1)], "yaxis.range": [b[0], b.at(-1)] });
+  }
 }
 
 function drawBeans(f) {

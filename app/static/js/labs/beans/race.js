@@ -112,6 +112,26 @@ export class Race {
     });
   }
 
+  /**
+   * The contour map's view of the race: the racers' paths and the optimum with a margin,
+   * grown (never shrunk) as paths leave it, so a race fills the map instead of a corner.
+   * Returns the new [wLo, wHi, bLo, bHi], or null when `shown` still holds everything.
+   */
+  view(optimum, shown) {
+    if (!this.frame || !optimum) return null;
+    const ws = [optimum.w], bs = [optimum.b];
+    this.frame.forEach((r, i) => {
+      if (r.diverged) return; // a blown-up racer would zoom the race away
+      ws.push(...this.paths[i].w);
+      bs.push(...this.paths[i].b);
+    });
+    const lo = (a) => Math.min(...a), hi = (a) => Math.max(...a);
+    const box = [lo(ws), hi(ws), lo(bs), hi(bs)];
+    if (shown && box[0] >= shown[0] && box[1] <= shown[1] && box[2] >= shown[2] && box[3] <= shown[3]) return null;
+    const pw = Math.max(0.25 * (box[1] - box[0]), 0.1), pb = Math.max(0.25 * (box[3] - box[2]), 0.1);
+    return [box[0] - pw, box[1] + pw, box[2] - pb, box[3] + pb];
+  }
+
   /** Stage every race trace; `base` = each chart's first race trace index. */
   stage(charts, base, { span, optimum, params, t, log }) {
     const racers = this.frame ?? [];
