@@ -232,3 +232,31 @@ def test_notes_presets_descend_plainly_and_race_presets_race() -> None:
         assert bool(params.race) == name.startswith("race")
         if not params.race:
             assert params.optimizer == "gd"
+
+
+@pytest.mark.parametrize(
+    ("preset", "steps"),
+    [("notes_sgd_w", 10_000), ("notes_sgd_wb", 50_000), ("notes_batch", 2000),
+     ("notes_minibatch", 2000), ("notes_fixed_step", 200)],
+)  # fmt: skip
+def test_the_notes_lessons_are_bit_for_bit_plain_descent(preset: str, steps: int) -> None:
+    """With ``gd`` the optimizer machinery adds nothing: the notes' loop, in Python floats,
+    ends on exactly the same bits (SEEDS.md §1: samples in order, w ← w − α·∂e/∂w)."""
+    params = {k: v for k, v in PRESETS[preset].items() if k not in ("speed", "race", "race_lr")}
+    lab = make(**params)
+    x, y = lab.x, lab.y
+    w, b = float(params["w0"]), float(params["b0"]) if params["model"] == "wb" else 0.0
+    method, n = params["method"], len(x)
+    size = {"sgd": 1, "minibatch": params.get("batch_size", 10)}.get(method, n)
+    for k in range(steps):
+        lo = (k * size) % n if size < n else 0
+        xs, ys = x[lo : lo + size], y[lo : lo + size]
+        gw = float((2 * xs**2 * w + 2 * xs * b - 2 * xs * ys).mean())
+        gb = float((2 * b + 2 * xs * w - 2 * ys).mean())
+        if method == "fixed_step":
+            dw, db = 0.01 * float(np.sign(gw)), 0.01 * float(np.sign(gb))
+        else:
+            dw, db = params["lr"] * gw, params["lr"] * gb
+        w, b = w - dw, (b - db if params["model"] == "wb" else 0.0)
+    assert lab.step(steps) == steps
+    assert (lab.w, lab.b) == (w, b)
