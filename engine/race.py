@@ -1,10 +1,11 @@
 """Racers: descents of the beans bowl, each with its own optimizer and learning rate.
 
-A plain beans run is one racer; a race (issue 15) is two to five, from the same start,
-on the same samples, in lockstep: every update hands each racer the same batch, and each
-takes the gradient of that batch at its own point. A racer keeps its optimizer's state
-(velocity, moments), its trail since the last frame, and the step at which it first came
-within ε of the least-squares optimum: the finish line.
+A plain beans run is one racer; a race (issue 15) is one to five (the page offers two to
+five; one is a time trial), from the same start, on the same samples, in lockstep: every
+update hands each racer the same batch, and each takes the gradient of that batch at its
+own point. A racer keeps its optimizer's state (velocity, moments), its trail since the
+last frame, and the step at which it first came within ε of the least-squares optimum:
+the finish line.
 """
 
 from __future__ import annotations

@@ -136,8 +136,6 @@ export class Race {
   stage(charts, base, { span, optimum, params, t, log }) {
     const racers = this.frame ?? [];
     const n = racers.length;
-    if (!n && this.emptied) return; // outside a race: nothing to restyle, frame after frame
-    this.emptied = !n;
     const c = charts.contour, s = charts.surface;
     for (const i of range(MAX_RACERS)) {
       const r = racers[i], p = this.paths[i], on = i < n;
