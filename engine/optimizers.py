@@ -16,6 +16,11 @@ updates a whole network in one call.
 - ``"sgd"``: ``θ ← θ − η·g``.
 - ``"momentum"``: ``v ← β·v + g``, ``θ ← θ − η·v`` (β = 0.9; the heavy-ball
   form PyTorch uses, so ``v`` does not depend on η).
+- ``"nesterov"``: ``v ← β·v + g``, ``θ ← θ − η·(g + β·v)`` (β = 0.9; PyTorch's
+  ``nesterov=True``: the look-ahead of Sutskever et al. rewritten so the gradient is
+  taken at θ itself, with the same ``v`` as momentum).
+- ``"rmsprop"``: ``s ← ρ·s + (1 − ρ)·g²``, ``θ ← θ − η·g / (√s + ε)`` (ρ = 0.9 as in
+  Hinton's lecture, ε = 1e−8; no bias correction, as PyTorch and Keras have it).
 - ``"adam"``: ``m ← β1·m + (1 − β1)·g``, ``s ← β2·s + (1 − β2)·g²``,
   ``θ ← θ − η·m̂ / (√ŝ + ε)`` with ``m̂ = m/(1 − β1^t)``, ``ŝ = s/(1 − β2^t)``
   (β1 = 0.9, β2 = 0.999, ε = 1e−8; t counts this optimizer's steps).
@@ -65,6 +70,42 @@ class Momentum:
             v *= self.beta
             v += grads[name]
             p -= lr * v
+
+
+class Nesterov:
+    """Nesterov momentum: ``v ← β·v + g``, ``θ ← θ − η·(g + β·v)``."""
+
+    def __init__(self, beta: float = 0.9) -> None:
+        self.beta = beta
+        self.v: Arrays = {}
+
+    def step(self, params: Arrays, grads: Arrays, lr: float) -> None:
+        for name, p in params.items():
+            g = grads[name]
+            v = self.v.get(name)
+            if v is None:
+                v = self.v[name] = np.zeros_like(p)
+            v *= self.beta
+            v += g
+            p -= lr * (g + self.beta * v)
+
+
+class RMSProp:
+    """RMSProp: ``s ← ρ·s + (1 − ρ)·g²``, ``θ ← θ − η·g / (√s + ε)``."""
+
+    def __init__(self, rho: float = 0.9, eps: float = 1e-8) -> None:
+        self.rho, self.eps = rho, eps
+        self.s: Arrays = {}
+
+    def step(self, params: Arrays, grads: Arrays, lr: float) -> None:
+        for name, p in params.items():
+            g = grads[name]
+            s = self.s.get(name)
+            if s is None:
+                s = self.s[name] = np.zeros_like(p)
+            s *= self.rho
+            s += (1.0 - self.rho) * (g * g)
+            p -= lr * g / (np.sqrt(s) + self.eps)
 
 
 class Adam:
@@ -126,6 +167,8 @@ def flush_subnormal(a: np.ndarray) -> None:
 OPTIMIZERS: dict[str, Callable[[], Optimizer]] = {
     "sgd": SGD,
     "momentum": Momentum,
+    "nesterov": Nesterov,
+    "rmsprop": RMSProp,
     "adam": Adam,
 }
 

@@ -13,9 +13,21 @@ one update at a time, with one of four methods:
     "batch"       the gradient of C itself, the mean over all n samples;
     "fixed_step"  the gradient's sign only: a fixed step of step_size against it.
 
-All but the last move against the gradient by the learning rate α (lr):
-w ← w − α·∂/∂w and b ← b − α·∂/∂b (with model "w", b stays 0). A rate that is
-too large makes the cost go down and back up: the run diverges, and stops.
+All but the last turn the gradient g = (∂/∂w, ∂/∂b) into a step with an optimizer,
+at the learning rate α (lr); with model "w", b stays 0:
+
+    "gd"        the notes' rule: (w, b) ← (w, b) − α·g;
+    "momentum"  v ← 0.9·v + g, (w, b) ← (w, b) − α·v;
+    "nesterov"  v ← 0.9·v + g, (w, b) ← (w, b) − α·(g + 0.9·v);
+    "rmsprop"   s ← 0.9·s + 0.1·g², (w, b) ← (w, b) − α·g/(√s + 1e−8);
+    "adam"      m ← 0.9·m + 0.1·g, s ← 0.999·s + 0.001·g²,
+                (w, b) ← (w, b) − α·m̂/(√ŝ + 1e−8), m̂ = m/(1 − 0.9ᵗ), ŝ = s/(1 − 0.999ᵗ).
+
+A rate that is too large makes the cost go down and back up: the run diverges,
+and stops. A race (params "race": optimizer names, "race_lr": their rates or [] for
+lr) runs several racers from the same start on the same samples, in lockstep, and
+reports the first step at which each came within race_eps of the least-squares
+optimum. Racers past the end of race_lr use lr.
 """
 
 from __future__ import annotations
@@ -27,7 +39,7 @@ import numpy as np
 
 METHODS = ("sgd", "minibatch", "batch", "fixed_step")
 MODELS = ("w", "wb")
-OPTIMIZERS = ("gd",)  # plain gradient descent, the rule above
+OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
 Change = tuple[int, str, dict[str, Any]]  # (k, 'params', new values): after k updates
 LIVE = {"method", "batch_size", "lr", "step_size", "optimizer"}  # the others restart the run
 BLOWUP = 1e8  # |w| or |b| past this (or not a number): the run has diverged
@@ -101,35 +113,96 @@ class Batches:
         return batch
 
 
+# -- the optimizers ---------------------------------------------------------------
+
+
+class Optimizer:
+    """The state of one optimizer over the vector (w, b), updated in place."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.v = np.zeros(2)  # momentum's and Nesterov's velocity
+        self.m = np.zeros(2)  # Adam's first moment
+        self.s = np.zeros(2)  # RMSProp's and Adam's mean of g²
+        self.t = 0  # Adam's steps
+
+    def step(self, theta: np.ndarray, g: np.ndarray, lr: float) -> None:
+        if self.name == "gd":
+            theta -= lr * g
+        elif self.name in ("momentum", "nesterov"):
+            self.v *= 0.9
+            self.v += g
+            theta -= lr * (self.v if self.name == "momentum" else g + 0.9 * self.v)
+        elif self.name == "rmsprop":
+            self.s *= 0.9
+            self.s += (1.0 - 0.9) * (g * g)
+            theta -= lr * g / (np.sqrt(self.s) + 1e-8)
+        else:
+            self.t += 1
+            # both bias corrections folded into the rate: α·m̂/(√ŝ + ε) = α_t·m/(√s + ε_t)
+            c2 = np.sqrt(1.0 - 0.999**self.t)
+            lr_t, eps_t = lr * c2 / (1.0 - 0.9**self.t), 1e-8 * c2
+            self.m *= 0.9
+            self.m += g * (1.0 - 0.9)
+            self.s *= 0.999
+            self.s += (g * g) * (1.0 - 0.999)
+            theta -= self.m / (np.sqrt(self.s) + eps_t) * lr_t
+
+
 # -- one update -----------------------------------------------------------------
 
 
-def update(
-    p: dict[str, Any], x: np.ndarray, y: np.ndarray, w: float, b: float, batches: Batches
-) -> tuple[float, float]:
-    """One update of (w, b) by p["method"]; returns the new (w, b)."""
-    method = p["method"]
-    if method in ("batch", "fixed_step"):
-        gw, gb = gradient(x, y, w, b)  # all n samples: ∂C/∂w, ∂C/∂b
-    else:
-        size = 1 if method == "sgd" else min(p["batch_size"], len(x))
-        idx = batches.next(size)
-        gw, gb = gradient(x[idx], y[idx], w, b)
-    if method == "fixed_step":
-        # sign(g) is −1, 0 or +1: the step is the same however steep the bowl is
-        dw, db = p["step_size"] * float(np.sign(gw)), p["step_size"] * float(np.sign(gb))
-    else:
-        dw, db = p["lr"] * gw, p["lr"] * gb
-    if p["model"] == "w":
-        db = 0.0  # ŷ = w·x has no b to learn
-    return w - dw, b - db
+class Racer:
+    """One descent: (w, b), its optimizer, its own rate (None: lr) and its finish."""
+
+    def __init__(self, optimizer: str, lr: float | None, w: float, b: float) -> None:
+        self.theta = np.array([w, b])
+        self.opt = Optimizer(optimizer)
+        self.lr = lr
+        self.diverged = False
+        self.finish: int | None = None  # the first step within race_eps of the optimum
+
+    def update(self, p: dict[str, Any], x: np.ndarray, y: np.ndarray) -> None:
+        """One update of (w, b) by p["method"] over the samples given."""
+        w, b = float(self.theta[0]), float(self.theta[1])
+        gw, gb = gradient(x, y, w, b)
+        g = np.array([gw, gb if p["model"] == "wb" else 0.0])  # ŷ = w·x has no b to learn
+        if p["method"] == "fixed_step":
+            # sign(g) is −1, 0 or +1: the step is the same however steep the bowl is
+            self.theta -= p["step_size"] * np.sign(g)
+        else:
+            self.opt.step(self.theta, g, p["lr"] if self.lr is None else self.lr)
+        self.diverged = not (abs(self.theta[0]) < BLOWUP and abs(self.theta[1]) < BLOWUP)
+
+
+def samples(p: dict[str, Any], x: np.ndarray, y: np.ndarray, batches: Batches) -> np.ndarray | None:
+    """The indices of the samples the next update uses; None: all of them (∂C/∂w, ∂C/∂b)."""
+    if p["method"] in ("batch", "fixed_step"):
+        return None
+    return batches.next(1 if p["method"] == "sgd" else min(p["batch_size"], len(x)))
+
+
+def optimum(x: np.ndarray, y: np.ndarray, with_bias: bool) -> tuple[float, float]:
+    """The least-squares (w*, b*), from the normal equations in the data's means."""
+    mx, my = float(x.mean()), float(y.mean())
+    xx, xy = float((x * x).mean()), float((x * y).mean())
+    if not with_bias:
+        return (xy / xx if xx > 0 else 0.0), 0.0
+    var = xx - mx * mx
+    w = (xy - mx * my) / var if var > 0 else 0.0
+    return w, my - w * mx
 
 
 def check(p: dict[str, Any]) -> None:
-    """Refuse a method, model or optimizer the lab does not have."""
+    """Refuse a method, model, optimizer or race the lab does not have."""
     for name, allowed in (("method", METHODS), ("model", MODELS), ("optimizer", OPTIMIZERS)):
         if p[name] not in allowed:
             raise ValueError(f"{name} must be one of {allowed}, not {p[name]!r}")
+    race, rates = p.get("race", []), p.get("race_lr", [])
+    if len(race) > 5 or any(name not in OPTIMIZERS for name in race):
+        raise ValueError(f"race must be at most 5 of {OPTIMIZERS}, not {race!r}")
+    if len(rates) > 5 or not all(0 < lr <= 10 for lr in rates):
+        raise ValueError(f"race_lr must be at most 5 rates in (0, 10], not {rates!r}")
 
 
 def apply_changes(p: dict[str, Any], changes: list[Change], k: int) -> dict[str, Any]:
@@ -160,8 +233,9 @@ def finite(value: float | None) -> float | None:
 def run(params: dict[str, Any], changes: list[Change], steps: int) -> dict[str, Any]:
     """Train from ``params`` for ``steps`` updates, making each change after k updates.
 
-    Returns the updates done (fewer than ``steps`` only if the run diverged), the
-    final cost C(w, b) over all the beans (None once diverged), w and b.
+    Returns the updates done (fewer than ``steps`` only if every racer diverged), the
+    final cost C(w, b) over all the beans (None once diverged), w and b; of the first
+    racer in a race, which adds each racer's and the finish line's numbers.
     """
     p = dict(params)
     check(p)
@@ -170,15 +244,54 @@ def run(params: dict[str, Any], changes: list[Change], steps: int) -> dict[str, 
         data = changes[0][2]
         x, y = np.array(data["x"], dtype=np.float64), np.array(data["y"], dtype=np.float64)
         changes = changes[1:]
-    w = float(p["w0"])
-    b = float(p["b0"]) if p["model"] == "wb" else 0.0
+    w0 = float(p["w0"])
+    b0 = float(p["b0"]) if p["model"] == "wb" else 0.0
+    race = p.get("race", [])
+    rates = [*p.get("race_lr", []), *[None] * len(race)]  # racers past the list use lr
+    racers = [Racer(name, lr, w0, b0) for name, lr in zip(race, rates, strict=False)]
+    racers = racers or [Racer(p["optimizer"], None, w0, b0)]
+    best = optimum(x, y, p["model"] == "wb")
+    eps = p.get("race_eps", 0.01)
     batches = Batches(len(x), p["shuffle"], p["data_seed"])
-    done, diverged = 0, False
-    while done < steps and not diverged:
-        p = apply_changes(p, changes, done)
-        w, b = update(p, x, y, w, b, batches)
+    done = 0
+    finish(racers, best, eps, done)
+    while done < steps and not all(r.diverged for r in racers):
+        p = live(p, changes, done, racers)
+        idx = samples(p, x, y, batches)
+        bx, by = (x, y) if idx is None else (x[idx], y[idx])
         done += 1
-        diverged = not (abs(w) < BLOWUP and abs(b) < BLOWUP)
-    apply_changes(p, changes, done)  # changes after the last update train nothing more
-    loss = None if diverged else cost(x, y, w, b)
-    return {"step": done, "loss": finite(loss), "w": finite(w), "b": finite(b)}
+        for r in racers:
+            if not r.diverged:
+                r.update(p, bx, by)
+        finish(racers, best, eps, done)
+    live(p, changes, done, racers)  # changes after the last update train nothing more
+    out: dict[str, Any] = {"step": done, **report(racers[0], x, y)}
+    if race:
+        out["race"] = [{**report(r, x, y), "finish": r.finish} for r in racers]
+        first = min((r.finish for r in racers if r.finish is not None), default=None)
+        out["winners"] = [
+            i for i, r in enumerate(racers) if first is not None and r.finish == first
+        ]
+    return out
+
+
+def live(p: dict[str, Any], changes: list[Change], k: int, racers: list[Racer]) -> dict[str, Any]:
+    """The params after the changes made after k updates; a new optimizer starts afresh."""
+    new = apply_changes(p, changes, k)
+    if new["optimizer"] != p["optimizer"] and not p.get("race"):
+        racers[0].opt = Optimizer(new["optimizer"])  # a race's optimizers are its own
+    return new
+
+
+def finish(racers: list[Racer], best: tuple[float, float], eps: float, step: int) -> None:
+    """Mark the racers that come within eps of the optimum for the first time."""
+    for r in racers:
+        w, b = float(r.theta[0]), float(r.theta[1])
+        if r.finish is None and not r.diverged and math.hypot(w - best[0], b - best[1]) <= eps:
+            r.finish = step
+
+
+def report(r: Racer, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    w, b = float(r.theta[0]), float(r.theta[1])
+    loss = None if r.diverged else cost(x, y, w, b)
+    return {"loss": finite(loss), "w": finite(w), "b": finite(b)}

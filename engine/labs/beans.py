@@ -5,6 +5,11 @@ sample (stochastic), mini-batch, full batch, and a fixed step against the
 gradient's sign. The frame carries what the page draws: the line, the point on
 the w–b surface with the path since the last frame, the gradient, the samples
 the last update used and the numbers of that update.
+
+The gradient becomes an update through an optimizer: the notes' plain descent
+(``gd``), momentum, Nesterov, RMSProp or Adam. A race (issue 15) runs two to
+five of them (or one at several rates) in lockstep from the same start on the
+same samples; see ``engine.race``.
 """
 
 from __future__ import annotations
@@ -13,16 +18,20 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from annotated_types import Ge, Gt, Le
+from annotated_types import Ge, Gt, Le, Len
 
 from engine import datasets
-from engine.lab import BLOWUP, Effect, Lab, Message, Ui
+from engine.lab import Effect, Lab, Message, Ui
+from engine.race import Racer, finish_line, racer_frame
 from engine.regression import NOTES_WINDOW, Moments, Window, batch_grad
 from engine.trail import Trail
 from engine.userdata import Table
 
 Method = Literal["sgd", "minibatch", "batch", "fixed_step"]
+OptimizerName = Literal["gd", "momentum", "nesterov", "rmsprop", "adam"]
+RaceLr = Annotated[float, Gt(0), Le(10)]
 SURFACE_SIZE = 61  # grid points per axis of the cost surface
+MAX_RACERS = 5
 
 
 @dataclass(frozen=True)
@@ -40,9 +49,15 @@ class BeansParams:
     shuffle: Annotated[bool, Ui("training")] = False
     lr: Annotated[float, Gt(0), Le(10), Ui("training", step=0.001, log=True)] = 0.3
     step_size: Annotated[float, Gt(0), Le(1), Ui("training", step=0.001, log=True)] = 0.01
-    optimizer: Annotated[Literal["gd"], Ui("training", advanced=True)] = "gd"
+    optimizer: Annotated[OptimizerName, Ui("training")] = "gd"
     w0: Annotated[float, Ge(-5), Le(5), Ui("start", step=0.05)] = -0.5
     b0: Annotated[float, Ge(-5), Le(5), Ui("start", step=0.05)] = -1.5
+    # A race: the racers' optimizers (none: one plain run), the first racers' own rates
+    # (the others use lr, live) and the finish line's radius around the least-squares optimum.
+    # Any list the bounds allow is a race, so the schema says all there is to say.
+    race: Annotated[tuple[OptimizerName, ...], Len(0, MAX_RACERS), Ui("race")] = ()
+    race_lr: Annotated[tuple[RaceLr, ...], Len(0, MAX_RACERS), Ui("race")] = ()
+    race_eps: Annotated[float, Gt(0), Le(1), Ui("race", step=0.001, log=True)] = 0.01
 
 
 class Beans(Lab[BeansParams]):
@@ -53,7 +68,7 @@ class Beans(Lab[BeansParams]):
     order = 1  # place in the index of labs
     Params = BeansParams
     data_fields = frozenset({"n", "slope", "intercept", "noise", "data_seed"})
-    reset_fields = frozenset({"model", "w0", "b0", "shuffle"})
+    reset_fields = frozenset({"model", "w0", "b0", "shuffle", "race", "race_lr", "race_eps"})
 
     def __init__(self, params: BeansParams) -> None:
         self.table: Table | None = None  # the learner's uploaded beans, if any
@@ -129,33 +144,50 @@ class Beans(Lab[BeansParams]):
 
     def reset(self) -> None:
         p = self.params
-        self.w = float(p.w0)
-        self.b = float(p.b0) if p.model == "wb" else 0.0
+        w0 = float(p.w0)
+        b0 = float(p.b0) if p.model == "wb" else 0.0
+        own: list[float | None] = [*p.race_lr, *[None] * len(p.race)]
+        entries = list(zip(p.race, own, strict=False)) or [(p.optimizer, None)]
+        self.racers = [Racer(name, lr, w0, b0) for name, lr in entries]
+        self.racing = bool(p.race)  # a race of one is a time trial: still a race
         self.steps = 0
         self.samples = 0
         self.cursor = 0
         self.shuffler = np.random.default_rng([p.data_seed, 1])
         self.sequence = self._epoch_order()
-        self.last: dict[str, Any] | None = None
-        self.trail = Trail(self.w, self.b)
-        self._diverged = False
+        self.last_batch: np.ndarray | None = None
+        for r in self.racers:
+            r.check_finish(self.optimum, p.race_eps, 0)
         # A restart looks at the data's window again, however far a blown-up run widened it.
-        self._fit_window((self.w, self.b), self.optimum, start=NOTES_WINDOW)
+        self._fit_window((w0, b0), self.optimum, start=NOTES_WINDOW)
+
+    @property
+    def w(self) -> float:
+        """The first racer's w: the only one's, outside a race."""
+        return self.racers[0].w
+
+    @property
+    def b(self) -> float:
+        return self.racers[0].b
 
     @property
     def diverged(self) -> bool:
-        return self._diverged
+        return all(r.diverged for r in self.racers)
+
+    def on_live_change(self, changed: set[str]) -> None:
+        if "optimizer" in changed and not self.racing:
+            self.racers[0].fresh_optimizer(self.params.optimizer)
 
     def rewound(self) -> None:
         self.trail = Trail(self.w, self.b)  # the page keeps the path up to here already
 
     def step(self, n: int) -> int:
         done = 0
-        while done < n and not self._diverged:
+        while done < n and not self.diverged:
             self._update()
             done += 1
-        if done and not self._diverged:
-            self._fit_window((self.w, self.b))
+        if done:
+            self._fit_window(*((r.w, r.b) for r in self.racers if not r.diverged))
         return done
 
     def _epoch_order(self) -> np.ndarray:
@@ -173,30 +205,23 @@ class Beans(Lab[BeansParams]):
         return idx
 
     def _update(self) -> None:
-        """One parameter update by the current method, exactly as in the notes."""
+        """One update of every racer by the current method, on the same samples."""
         p = self.params
-        if p.method in ("batch", "fixed_step"):
-            idx = None
-            gw, gb = batch_grad(self.x, self.y, self.w, self.b)
-        else:
+        idx = None
+        if p.method in ("sgd", "minibatch"):
             idx = self._next_batch(1 if p.method == "sgd" else min(p.batch_size, len(self.x)))
-            gw, gb = batch_grad(self.x[idx], self.y[idx], self.w, self.b)
-        if p.method == "fixed_step":
-            dw, db = p.step_size * float(np.sign(gw)), p.step_size * float(np.sign(gb))
-        else:
-            dw, db = p.lr * gw, p.lr * gb
-        if p.model == "w":
-            gb, db = 0.0, 0.0
-        self.last = {"method": p.method, "lr": p.lr, "step_size": p.step_size,
-                     "from": {"w": self.w, "b": self.b}, "grad": {"w": gw, "b": gb},
-                     "batch": idx}  # fmt: skip
-        self.w -= dw
-        self.b -= db
+        x, y = (self.x, self.y) if idx is None else (self.x[idx], self.y[idx])
+        fixed = p.step_size if p.method == "fixed_step" else None
+        best = self.optimum
         self.steps += 1
+        for r in self.racers:
+            if r.diverged:
+                continue
+            gw, gb = batch_grad(x, y, *r.theta.tolist())
+            r.update((gw, gb if p.model == "wb" else 0.0), p.lr if r.lr is None else r.lr, fixed)
+            r.check_finish(best, p.race_eps, self.steps)
+        self.last_batch = idx
         self.samples += len(self.x) if idx is None else len(idx)
-        self.trail.add(self.w, self.b)
-        if not (abs(self.w) < BLOWUP and abs(self.b) < BLOWUP):
-            self._diverged = True
 
     def _fit_window(self, *points: tuple[float, float], start: Window | None = None) -> None:
         """Widen the window (or ``start``) to hold the given (w, b) points; resend if it changed."""
@@ -208,11 +233,11 @@ class Beans(Lab[BeansParams]):
     # -- frames --------------------------------------------------------------
 
     def frame(self) -> Message:
-        w, b = self.w, self.b
-        loss = float(np.mean((w * self.x + b - self.y) ** 2)) if not self._diverged else None
-        gw, gb = self.moments.grad(w, b)
-        w_grid, _ = self.window.grid(SURFACE_SIZE)
         opt_cost = float(self.moments.cost(*self.optimum))
+        runs = [self._racer_frame(r) for r in self.racers]
+        first = runs[0]
+        w, b, loss = first["params"]["w"], first["params"]["b"], first["loss"]
+        w_grid, _ = self.window.grid(SURFACE_SIZE)
         return {
             "type": "frame",
             "step": self.steps,
@@ -220,35 +245,45 @@ class Beans(Lab[BeansParams]):
             "loss": {"train": loss, "test": None},
             "metrics": {"excess": None if loss is None else max(loss - opt_cost, 0.0)},
             "params": {"w": w, "b": b},
-            "grad": {"w": gw, "b": gb if self.params.model == "wb" else 0.0},
+            "grad": first["grad"],
             "batch": self._last_batch(),
-            "update": self._last_update(),
-            "path": self._take_path(),
+            "update": self._last_update(first["update"]),
+            "path": first["path"],
             "slice": np.asarray(self.moments.cost(w_grid, b), dtype=np.float32)
             if np.isfinite(b)
             else None,
-            "diverged": self._diverged,
+            "diverged": self.diverged,
+            "race": runs if self.racing else None,
+            "finish": finish_line(self.racers, self.params.race_eps),
         }
+
+    def _racer_frame(self, r: Racer) -> Message:
+        loss = None if r.diverged else float(np.mean((r.w * self.x + r.b - self.y) ** 2))
+        gw, gb = self.moments.grad(r.w, r.b)
+        grad = (gw, gb if self.params.model == "wb" else 0.0)
+        return racer_frame(r, grad, loss, self.optimum, self._take_path(r.trail))
 
     def _last_batch(self) -> list[int] | None:
         """Indices of the samples the last update used; None when it used all of them."""
-        if self.last is None or self.last["batch"] is None:
+        if self.last_batch is None:
             return None
-        return [int(i) for i in self.last["batch"]]
+        return [int(i) for i in self.last_batch]
 
-    def _last_update(self) -> Message | None:
-        if self.last is None:
+    def _last_update(self, last: Message | None) -> Message | None:
+        """The first racer's last update, with what the page's rule panel needs."""
+        if last is None:
             return None
-        update = {k: v for k, v in self.last.items() if k != "batch"}
-        update["to"] = {"w": self.w, "b": self.b}
-        idx = self.last["batch"]
+        p, idx = self.params, self.last_batch
+        update = {"method": p.method, "lr": last["lr"], "step_size": p.step_size,
+                  "from": last["from"], "grad": last["grad"], "optimizer": last["optimizer"],
+                  "state": last["state"], "to": {"w": self.w, "b": self.b}}  # fmt: skip
         if idx is not None and len(idx) == 1:
             update["sample"] = {"x": float(self.x[idx[0]]), "y": float(self.y[idx[0]])}
         return update
 
-    def _take_path(self) -> Message:
+    def _take_path(self, trail: Trail) -> Message:
         """(w, b) visited since the last frame, evenly thinned to at most PATH_POINTS."""
-        w_list, b_list = self.trail.take()
+        w_list, b_list = trail.take()
         w, b = np.array(w_list), np.array(b_list)
         with np.errstate(all="ignore"):  # a diverging path may overflow; null is fine
             cost = self.moments.cost(w, b)
@@ -257,7 +292,16 @@ class Beans(Lab[BeansParams]):
 
 LAB = Beans
 
-_NOTES_DATA = {"n": 100, "slope": 0.7, "noise": 0.1, "data_seed": 0, "shuffle": False}
+_NOTES_DATA = {
+    "n": 100,
+    "slope": 0.7,
+    "noise": 0.1,
+    "data_seed": 0,
+    "shuffle": False,
+    "optimizer": "gd",
+    "race": [],
+    "race_lr": [],
+}  # the notes descend plainly, alone
 
 # The notes' own experiments (SEEDS.md section 1), as complete param sets.
 PRESETS: dict[str, dict[str, Any]] = {
@@ -274,6 +318,15 @@ PRESETS: dict[str, dict[str, Any]] = {
     # Just past the limit 2/λmax ≈ 0.76: across the valley each update overshoots about 12 %
     # further than the last, while along it the point still slides down. From the far end of
     # the valley the cost goes down for a dozen steps, then the zig-zag grows and it blows up.
+    # Issue 15: the notes' start and batch descent, raced. Momentum beats plain descent
+    # five times over; Adam, whose steps are about α whatever the slope, is in between.
+    "race_optimizers": {**_NOTES_DATA, "intercept": 0.5, "model": "wb", "method": "batch",
+                        "lr": 0.1, "w0": 0.1, "b0": 0.1, "race": ["gd", "momentum", "adam"],
+                        "race_lr": [], "race_eps": 0.01, "speed": 2},
+    # One optimizer, three rates: the largest that still converges (under 2/λmax) wins.
+    "race_rates": {**_NOTES_DATA, "intercept": 0.5, "model": "wb", "method": "batch",
+                   "w0": 0.1, "b0": 0.1, "race": ["gd", "gd", "gd"], "race_lr": [0.05, 0.3, 0.7],
+                   "race_eps": 0.01, "speed": 2},
     "too_large": {**_NOTES_DATA, "intercept": 0.5, "model": "wb", "method": "batch", "lr": 0.8,
                   "w0": 4.0, "b0": -1.5, "speed": 1},
 }  # fmt: skip

@@ -200,9 +200,10 @@ def lab_trace_types(source: str) -> set[str]:
 
 
 def scripts_of(lab: str) -> list[Path]:
-    """The lab's module and the shared lib modules every lab imports."""
+    """The lab's module, its own modules (``labs/<lab>/``) and the shared lib modules."""
     js = static_files.STATIC / "js"
-    return [js / "labs" / f"{lab}.js", *sorted((js / "lib").glob("*.js"))]
+    own = sorted((js / "labs" / lab).glob("*.js"))
+    return [js / "labs" / f"{lab}.js", *own, *sorted((js / "lib").glob("*.js"))]
 
 
 @pytest.mark.parametrize("lab", LABS)

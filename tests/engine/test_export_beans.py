@@ -9,6 +9,7 @@ in-process, which is the same code the script runs.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import math
 import random
@@ -23,9 +24,10 @@ from engine.export import python_script
 from engine.lab import Effect
 from engine.labs import registry
 from engine.labs.beans import Beans, BeansParams
-from tests.engine.export_checks import check_standalone, run_script
+from tests.engine.export_checks import assignments, check_standalone, run_script
 
 METHODS = ["sgd", "minibatch", "batch", "fixed_step"]
+OPTIMIZERS = ["gd", "momentum", "nesterov", "rmsprop", "adam"]
 
 
 def make(**kw: Any) -> Beans:
@@ -44,8 +46,15 @@ def number(value: float) -> float | None:
 
 def expected(lab: Beans) -> dict[str, Any]:
     """What the export must print: the live lab's state, as JSON can hold it."""
-    loss = lab.frame()["loss"]["train"]
-    return {"step": lab.steps, "loss": loss, "w": number(lab.w), "b": number(lab.b)}
+    frame = lab.frame()
+    loss = frame["loss"]["train"]
+    out = {"step": lab.steps, "loss": loss, "w": number(lab.w), "b": number(lab.b)}
+    if frame["race"] is not None:
+        out["race"] = [{"loss": r["loss"], "w": number(r["params"]["w"]),
+                        "b": number(r["params"]["b"]), "finish": r["finish"]}
+                       for r in frame["race"]]  # fmt: skip
+        out["winners"] = frame["finish"]["winners"]
+    return out
 
 
 def replay(lab: Beans) -> dict[str, Any]:
@@ -130,7 +139,7 @@ def test_script_is_standalone_and_states_its_settings() -> None:
     assert name == "beans_step5.py"
     check_standalone(
         source,
-        params={**dataclasses.asdict(BeansParams()), "method": "sgd"},
+        params={**dataclasses.asdict(BeansParams()), "method": "sgd", "race": [], "race_lr": []},
         changes=[(3, "params", {"lr": 0.5})],
         steps=5,
         docstring="Descent Playground: the beans lab",
@@ -145,7 +154,7 @@ def schedule(seed: int) -> list[tuple[int, dict[str, Any]]]:
         lambda: {"lr": rnd.choice([0.02, 0.1, 0.4, 1.1])},
         lambda: {"batch_size": rnd.choice([1, 3, 8, 40])},
         lambda: {"step_size": rnd.choice([0.003, 0.05])},
-        lambda: {"optimizer": "gd"},  # the only optimizer: a change that changes nothing
+        lambda: {"optimizer": rnd.choice(OPTIMIZERS)},  # a fresh optimizer, or no change
         lambda: {"method": rnd.choice(METHODS), "lr": rnd.choice([0.05, 0.2])},
     ]
     return [(rnd.randrange(0, 25), rnd.choice(draws)()) for _ in range(8)]
@@ -159,7 +168,8 @@ def test_replay_is_exact_for_every_method_model_and_order(
 ) -> None:
     seed = METHODS.index(method) * 4 + 2 * (model == "wb") + shuffle
     lab = make(method=method, model=model, shuffle=shuffle, n=23, data_seed=seed,
-               slope=-1.3, intercept=2.0, noise=0.3, w0=1.5, b0=-0.5)  # fmt: skip
+               slope=-1.3, intercept=2.0, noise=0.3, w0=1.5, b0=-0.5,
+               optimizer=OPTIMIZERS[seed % 5])  # fmt: skip
     for updates, live in schedule(seed):
         lab.step(updates)
         assert change(lab, **live) is Effect.LIVE
@@ -174,4 +184,79 @@ def test_the_body_refuses_what_the_lab_would_not_do_live() -> None:
     with pytest.raises(ValueError, match="method"):
         body.run(params, [(2, "params", {"method": "adam"})], 5)
     with pytest.raises(ValueError, match="not a change"):
+        body.run(params, [(2, "params", {"race": ["gd", "adam"]})], 5)
+    with pytest.raises(ValueError, match="race must be"):
+        body.run({**params, "race": ["adam", "sgd"]}, [], 5)
+    with pytest.raises(ValueError, match="race_lr must be"):
+        body.run({**params, "race": ["adam", "gd"], "race_lr": [0.1, 0.0]}, [], 5)
+    with pytest.raises(ValueError, match="not a change"):
         body.run(params, [(0, "add_point", {"x": 1.0})], 5)
+
+
+# -- optimizers and races (issue 15) ----------------------------------------------------
+
+
+def test_script_replays_live_optimizer_changes(tmp_path: Path) -> None:
+    lab = make(method="batch", lr=0.1, w0=0.1, b0=0.1, optimizer="momentum")
+    lab.step(9)
+    change(lab, optimizer="adam")  # fresh moments from here
+    lab.step(11)
+    change(lab, lr=0.03, method="minibatch")  # the moments carry on at the new rate
+    lab.step(7)
+    change(lab, optimizer="nesterov")
+    lab.step(5)
+    change(lab, optimizer="rmsprop", method="sgd")
+    lab.step(12)
+    assert run_script(lab, tmp_path) == expected(lab)
+    # the fresh starts matter: one optimizer throughout ends elsewhere
+    assert body.run(lab.log.params, [], lab.steps)["w"] != lab.w
+
+
+def test_script_replays_a_race_and_its_finish_line(tmp_path: Path) -> None:
+    lab = make(method="batch", lr=0.1, w0=0.1, b0=0.1, race=tuple(OPTIMIZERS))
+    lab.step(60)
+    change(lab, lr=0.05)  # every racer runs at lr: all slow down
+    lab.step(40)
+    change(lab, method="minibatch", batch_size=7)
+    lab.step(30)
+    out = run_script(lab, tmp_path)
+    assert out == expected(lab)
+    assert [r["finish"] for r in out["race"]].count(None) < 5 and out["winners"]
+    _, source = python_script(lab)
+    stated = ast.literal_eval(assignments(ast.parse(source))["PARAMS"].value)
+    assert stated["race"] == OPTIMIZERS  # the racers are among the run's stated settings
+
+
+def test_script_replays_a_race_of_rates_with_a_racer_that_blows_up(tmp_path: Path) -> None:
+    lab = make(method="batch", w0=0.1, b0=0.1, race=("gd", "gd", "adam"),
+               race_lr=(0.3, 1.5, 0.05), race_eps=0.002)  # fmt: skip
+    lab.step(80)
+    assert lab.racers[1].diverged and not lab.diverged
+    out = run_script(lab, tmp_path)
+    assert out == expected(lab)
+    assert out["race"][1]["loss"] is None
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_race_replay_is_exact_for_every_method(method: str, shuffle: bool) -> None:
+    seed = METHODS.index(method) * 2 + shuffle
+    rnd = random.Random(seed)
+    racers = tuple(rnd.choice(OPTIMIZERS) for _ in range(rnd.randrange(2, 6)))
+    rates = tuple(rnd.choice([0.02, 0.1, 0.5]) for _ in racers) if seed % 2 else ()
+    lab = make(method=method, shuffle=shuffle, n=31, data_seed=seed, w0=-1.0, b0=1.5,
+               race=racers, race_lr=rates, model="wb" if seed % 3 else "w")  # fmt: skip
+    for updates, live in schedule(seed):
+        lab.step(updates)
+        change(lab, **live)
+    lab.step(23)
+    assert replay(lab) == expected(lab)
+
+
+def test_a_time_trial_and_a_short_rate_list_replay_exactly() -> None:
+    for race, rates in ((("adam",), ()), (("gd", "nesterov", "rmsprop"), (0.4,))):
+        lab = make(method="batch", lr=0.05, w0=0.1, b0=0.1, race=race, race_lr=rates)
+        lab.step(30)
+        change(lab, lr=0.2)  # the racers without a rate of their own speed up
+        lab.step(30)
+        assert replay(lab) == expected(lab)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.optimizers import OPTIMIZERS, Adam, Momentum, make
+from engine.optimizers import OPTIMIZERS, Adam, Momentum, Nesterov, RMSProp, make
 
 TINY = np.finfo(np.float64).tiny  # the smallest normal float64
 
@@ -77,8 +77,10 @@ def test_updates_in_place() -> None:
 def test_each_descends_a_quadratic(name: str) -> None:
     w = np.array([3.0, -2.0])
     opt = make(name)
+    # RMSProp's steps stay about η long however small the gradient: it ends in a ball of η
+    lr = 0.01 if name == "rmsprop" else 0.05
     for _ in range(500):
-        opt.step({"w": w}, {"w": 2 * w}, 0.05)  # C = ‖w‖², minimum at 0
+        opt.step({"w": w}, {"w": 2 * w}, lr)  # C = ‖w‖², minimum at 0
     assert np.abs(w).max() < 1e-2
 
 
@@ -107,3 +109,67 @@ def test_adam_flushes_subnormal_moments_without_changing_a_bit(
     kept, reference = run()
     assert subnormal(reference.m["theta"]) > 0  # the case arose, and was flushed
     np.testing.assert_array_equal(flushed.view(np.uint64), kept.view(np.uint64))
+
+
+# -- every optimizer against its recurrence, typed in again here, in scalars ---------------
+
+GRADS = [0.5, -1.0, 0.25, 3.0, -0.125, 0.0, 2.0, -0.75]
+
+
+def by_hand(name: str, grads: list[float], lr: float, theta: float = 1.0) -> list[float]:
+    """θ after each step, from the textbook recurrences (PyTorch's forms), one number at a time."""
+    v = m = s = 0.0
+    out = []
+    for t, g in enumerate(grads, start=1):
+        if name == "sgd":
+            theta = theta - lr * g
+        elif name == "momentum":  # torch.optim.SGD(momentum=0.9)
+            v = 0.9 * v + g
+            theta = theta - lr * v
+        elif name == "nesterov":  # torch.optim.SGD(momentum=0.9, nesterov=True)
+            v = 0.9 * v + g
+            theta = theta - lr * (g + 0.9 * v)
+        elif name == "rmsprop":  # torch.optim.RMSprop(alpha=0.9, eps=1e-8)
+            s = 0.9 * s + (1 - 0.9) * (g * g)  # addcmul(g, g, value=1 − α)
+            theta = theta - lr * g / (s**0.5 + 1e-8)
+        elif name == "adam":  # torch.optim.Adam: bias-corrected moments, ε outside the root
+            m = 0.9 * m + 0.1 * g
+            s = 0.999 * s + 0.001 * g * g
+            m_hat, s_hat = m / (1 - 0.9**t), s / (1 - 0.999**t)
+            theta = theta - lr * m_hat / (s_hat**0.5 + 1e-8)
+        out.append(theta)
+    return out
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "rmsprop", "adam"])
+@pytest.mark.parametrize("lr", [0.01, 0.3])
+def test_each_update_matches_its_recurrence(name: str, lr: float) -> None:
+    theta = np.array([1.0, -2.0])
+    opt = make(name)
+    expected = np.column_stack(
+        [by_hand(name, GRADS, lr, 1.0), by_hand(name, [-g for g in GRADS], lr, -2.0)]
+    )
+    for k, g in enumerate(GRADS):
+        opt.step({"theta": theta}, {"theta": np.array([g, -g])}, lr)
+        np.testing.assert_allclose(theta, expected[k], rtol=1e-12, atol=1e-12)
+
+
+def test_nesterov_looks_ahead_of_momentum() -> None:
+    """Same velocity, but the step adds β·v to g: further while the gradient keeps its sign."""
+    a, b = np.array([0.0]), np.array([0.0])
+    mom, nes = Momentum(), Nesterov()
+    for _ in range(3):
+        mom.step({"p": a}, {"p": np.array([1.0])}, 0.1)
+        nes.step({"p": b}, {"p": np.array([1.0])}, 0.1)
+    np.testing.assert_array_equal(mom.v["p"], nes.v["p"])  # v = 1, 1.9, 2.71
+    # momentum: −0.1·(1 + 1.9 + 2.71); Nesterov: −0.1·(1.9 + 2.71 + 3.439)
+    np.testing.assert_allclose(a, [-0.561], rtol=1e-12)
+    np.testing.assert_allclose(b, [-0.8049], rtol=1e-12)
+
+
+def test_rmsprop_first_step_is_lr_over_root_one_minus_rho() -> None:
+    """s = 0.1·g² after one step: the step is η·g/(√0.1·|g|) ≈ 3.16·η, whatever g's size."""
+    for g in (1e-3, 5.0):
+        p = np.array([0.0])
+        RMSProp().step({"p": p}, {"p": np.array([g])}, 0.01)
+        np.testing.assert_allclose(p, [-0.01 / np.sqrt(0.1)], rtol=1e-4)  # ε: 3e−5 at 1e−3

@@ -3,8 +3,10 @@
 
 import { startLab } from "../lib/page.js";
 import { list, rows, unpack } from "../lib/arrays.js";
-import { COLORS, Chart, Series, appendPath, baseLayout, num, pathShown, paren } from "../lib/charts.js";
+import { COLORS, Chart, Series, appendPath, baseLayout, pathShown } from "../lib/charts.js";
 import { dataSpan, mountUpload } from "../lib/upload.js";
+import { ruleHtml } from "./beans/rule.js";
+import { OWN_PARAMS, Race, RacePanel, contourTraces, lineTraces, lossTraces, racerName, surfaceTraces } from "./beans/race.js";
 
 const MAX_PATH = 6000;
 const BOWL = [[0, "#fbfbf4"], [0.2, "#e4eef8"], [0.45, "#a6cbe3"], [0.75, "#4a90c4"], [1, "#0b4f8a"]];
@@ -13,6 +15,10 @@ let ctx, t;
 const S = { data: null, surface: null, frame: null, path: { w: [], b: [], cost: [] },
   loss: new Series(), excess: new Series(), log: false, drawn3d: 0 };
 const charts = {};
+const race = new Race();
+// each chart's first race trace, after the single run's own
+const RACE_BASE = { beans: 3, contour: 5, surface: 4, loss: 1 };
+let panel;
 
 function axis(titleKey, extra = {}) {
   return { title: { text: t(titleKey), standoff: 6 }, zeroline: false, gridcolor: "#eceef2", ...extra };
@@ -121,12 +127,15 @@ function onSurface(msg) {
   charts.contour.set(0, { x: w, y: b, z: logCost, customdata: cost });
   charts.contour.set(3, { x: [msg.optimum.w], y: [msg.optimum.b] });
   charts.contour.relayout({ "xaxis.range": [w[0], w.at(-1)], "yaxis.range": [b[0], b.at(-1)] });
+  S.raceBox = null; // a race zooms in again from here
   charts.surface.set(0, { x: w, y: b, z: cost });
   charts.surface.set(2, { x: [msg.optimum.w], y: [msg.optimum.b], z: [msg.optimum.cost] });
 }
 
 function onFrame(f) {
   S.frame = f;
+  race.onFrame(f, S.surface?.optimum.cost);
+  if (f.race) return; // the racers' paths and curves, the first racer's included
   appendPath(S.path, f.path, ["w", "b", "cost"], MAX_PATH, f.step);
   if (f.loss.train != null) {
     S.loss.push(f.step, f.loss.train);
@@ -135,9 +144,11 @@ function onFrame(f) {
 }
 
 function reset() {
+  S.raceBox = null; // a new race finds its own view
   S.path = { w: [], b: [], cost: [] };
   S.loss.clear();
   S.excess.clear();
+  race.clear();
 }
 
 function draw() {
@@ -145,7 +156,14 @@ function draw() {
   if (f && S.data) drawBeans(f);
   if (f && S.surface) drawSurfaces(f);
   const series = S.log ? S.excess : S.loss;
-  charts.loss.set(0, { x: series.x, y: series.y });
+  charts.loss.set(0, f?.race ? { x: [], y: [] } : { x: series.x, y: series.y });
+  raceTraces(!!race.frame);
+  if (S.surface) zoomToRace();
+  if (S.surface && race.frame) {
+    race.stage(charts, RACE_BASE, { span: S.surface.w.at(-1) - S.surface.w[0], optimum: S.surface.optimum,
+      params: ctx.params(), t, log: S.log });
+  }
+  panel.update();
   const now = performance.now();
   for (const [name, chart] of Object.entries(charts)) {
     // WebGL redraws are the costliest on a laptop without a GPU: ~10 per second is plenty.
@@ -160,6 +178,38 @@ function draw() {
   if (f) drawRule(f);
 }
 
+const RACE_TRACES = { beans: lineTraces, contour: contourTraces, surface: surfaceTraces, loss: lossTraces };
+
+/**
+ * The racers' traces exist only during a race: a plain run's charts repaint as fast as
+ * before (two dozen empty traces made each frame about 15 % slower to paint).
+ */
+function raceTraces(on) {
+  if (on === !!S.raceTraces) return;
+  S.raceTraces = on;
+  for (const [name, make] of Object.entries(RACE_TRACES)) {
+    const chart = charts[name], base = RACE_BASE[name];
+    for (const i of [...chart.pending.keys()]) if (i >= base) chart.pending.delete(i);
+    const count = chart.el.data.length - base;
+    if (on) Plotly.addTraces(chart.el, make());
+    else if (count > 0) Plotly.deleteTraces(chart.el, Array.from({ length: count }, (_, i) => base + i));
+  }
+}
+
+/** In a race the contour map follows the racers; after it, the whole window again. */
+function zoomToRace() {
+  const box = race.view(S.surface.optimum, S.raceBox);
+  if (box) {
+    S.raceBox = box;
+    S.zoomed = true;
+    charts.contour.relayout({ "xaxis.range": box.slice(0, 2), "yaxis.range": box.slice(2) });
+  } else if (!race.frame && S.zoomed) {
+    S.zoomed = false;
+    const { w, b } = S.surface;
+    charts.contour.relayout({ "xaxis.range": [w[0], w.at(-1)], "yaxis.range": [b[0], b.at(-1)] });
+  }
+}
+
 function drawBeans(f) {
   const { w, b } = f.params;
   const idx = f.batch ?? [];
@@ -167,22 +217,31 @@ function drawBeans(f) {
   charts.beans.set(1, all ? { x: [], y: [] } : { x: idx.map((i) => S.data.x[i]), y: idx.map((i) => S.data.y[i]) });
   charts.beans.set(0, { "marker.color": all ? COLORS.orange : COLORS.blue });
   const [x0, x1] = S.xSpan?.ends ?? [0, 1];
-  if (w != null && b != null) charts.beans.set(2, { x: [x0, x1], y: [w * x0 + b, w * x1 + b] });
+  if (f.race) charts.beans.set(2, { x: [], y: [] }); // each racer has its own line
+  else if (w != null && b != null) charts.beans.set(2, { x: [x0, x1], y: [w * x0 + b, w * x1 + b] });
   fitStartLine(f);
 }
 
 function drawSurfaces(f) {
   const { w, b } = f.params;
+  const alone = !f.race; // in a race every racer draws its own path, point and arrows
   const path = pathShown(S.path, ["w", "b", "cost"]);
-  charts.contour.set(1, { x: path.w, y: path.b });
-  charts.surface.set(1, { x: path.w, y: path.b, z: path.cost.map((c) => c * 1.01 + 1e-3) });
+  charts.contour.set(1, alone ? { x: path.w, y: path.b } : { x: [], y: [] });
+  charts.surface.set(1, alone ? { x: path.w, y: path.b, z: path.cost.map((c) => c * 1.01 + 1e-3) } : { x: [], y: [], z: [] });
+  if (!alone) {
+    charts.contour.set(2, { x: [], y: [] });
+    charts.contour.set(4, { x: [], y: [] });
+    charts.surface.set(3, { x: [], y: [], z: [] });
+  }
   if (w == null || b == null) return;
   const c = f.loss.train;
-  charts.contour.set(4, { x: [w], y: [b] });
-  charts.surface.set(3, { x: [w], y: [b], z: [c] });
   const g = f.grad, span = S.surface.w.at(-1) - S.surface.w[0], norm = Math.hypot(g.w, g.b);
-  const k = norm > 0 ? (0.12 * span) / norm : 0;
-  charts.contour.set(2, { x: [w, w - k * g.w], y: [b, b - k * g.b] });
+  if (alone) {
+    const k = norm > 0 ? (0.12 * span) / norm : 0;
+    charts.contour.set(4, { x: [w], y: [b] });
+    charts.surface.set(3, { x: [w], y: [b], z: [c] });
+    charts.contour.set(2, { x: [w, w - k * g.w], y: [b, b - k * g.b] });
+  }
   if (f.slice) {
     const cs = Array.from(unpack(f.slice));
     charts.slice.set(0, { x: S.surface.w, y: cs });
@@ -192,38 +251,17 @@ function drawSurfaces(f) {
   }
 }
 
-const row = (lhs, rhs) => `<div class="eq"><span class="lhs">${lhs}</span> <span class="rhs">${rhs}</span></div>`;
-
 function drawRule(f) {
   const el = document.getElementById("rule");
-  const u = f.update;
-  if (!u) {
-    el.innerHTML = `<p class="muted">${t("rule.none")}</p>`;
+  const opts = { t, n: S.data?.x.length ?? "?", withB: ctx.params().model === "wb" };
+  const r = f.race?.[race.selected];
+  if (!r) {
+    el.innerHTML = ruleHtml(f.update, f, opts);
     return;
   }
-  const withB = ctx.params().model === "wb";
-  const out = [];
-  const sample = u.sample;
-  const gw = num(u.grad.w, 4), gb = num(u.grad.b, 4);
-  if (u.method === "sgd" && sample) {
-    out.push(`<p class="muted">${t("rule.sample", { i: f.batch?.[0] ?? "?", x: num(sample.x), y: num(sample.y) })}</p>`);
-    out.push(row("∂e/∂w =", `${withB ? "2x²w + 2xb − 2xy" : "2x²w − 2xy"} = <b>${gw}</b>`));
-    if (withB) out.push(row("∂e/∂b =", `2b + 2xw − 2y = <b>${gb}</b>`));
-  } else {
-    const which = u.method === "minibatch" ? t("rule.batch", { k: f.batch?.length ?? "?" }) : t("rule.all", { n: S.data?.x.length ?? "?" });
-    out.push(`<p class="muted">${which}</p>`);
-    out.push(row("∂C/∂w =", `2·mean((${withB ? "wx+b" : "wx"}−y)·x) = <b>${gw}</b>`));
-    if (withB) out.push(row("∂C/∂b =", `2·mean(wx+b−y) = <b>${gb}</b>`));
-  }
-  const step = (name, g, from, to) => u.method === "fixed_step"
-    ? row(`${name} ←`, `${num(from, 4)} − ${u.step_size} × sign(${paren(g, 4)}) = <b>${num(to, 4)}</b>`)
-    : row(`${name} ←`, `${num(from, 4)} − ${u.lr} × ${paren(g, 4)} = <b>${num(to, 4)}</b>`);
-  if (u.method === "fixed_step") out.push(`<p class="muted">${t("rule.fixed", { s: u.step_size })}</p>`);
-  else out.push(`<p class="muted">w ← w − α·∂C/∂w${withB ? ", b ← b − α·∂C/∂b" : ""}</p>`);
-  out.push(step("w", u.grad.w, u.from.w, u.to.w));
-  if (withB) out.push(step("b", u.grad.b, u.from.b, u.to.b));
-  out.push(row("C =", `mean((ŷ − y)²) = <b>${num(f.loss.train, 5)}</b>`));
-  el.innerHTML = out.join("");
+  // a racer's update, with the method and samples every racer shared
+  const u = r.update && { ...r.update, method: f.update?.method, step_size: f.update?.step_size, sample: f.update?.sample };
+  el.innerHTML = ruleHtml(u, f, { ...opts, loss: r.loss, caption: racerName(r, ctx.params(), t) });
 }
 
 function relabel() {
@@ -234,6 +272,7 @@ function relabel() {
   set(charts.loss, "axis.steps", S.log ? "axis.excess" : "axis.cost");
   ["legend.beans", "legend.batch", "legend.line"].forEach((k, i) => Plotly.restyle(charts.beans.el, { name: t(k) }, [i]));
   sliceCaption();
+  panel.render();
 }
 
 function sliceCaption() {
@@ -257,13 +296,20 @@ startLab({
     });
     mountCharts();
     S.upload = mountUpload(c, "beans");
+    panel = new RacePanel(document.getElementById("race"), { t, send: c.send, params: c.params }, race, () => {
+      if (S.frame) drawRule(S.frame);
+    });
     if (S.log) charts.loss.relayout({ "yaxis.type": "log", "yaxis.title.text": t("axis.excess") });
   },
   on: { data: onData, surface: onSurface, frame: onFrame, upload: (m) => S.upload.on.upload(m) },
   onError: (msg) => S.upload?.onError(msg),
   beforeLesson: (send) => S.upload?.beforeLesson(send), // a lesson starts from its own beans
   hello: () => relabel(),
-  paramsChanged: () => sliceCaption(),
+  paramsChanged: (p) => {
+    sliceCaption();
+    panel.sync(p);
+  },
+  ownControls: OWN_PARAMS,
   reset,
   draw,
   relabel,

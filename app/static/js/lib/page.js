@@ -8,6 +8,7 @@
 //   view.draw()              at most once per animation frame after a message
 //   view.relabel()           after a language switch
 //   view.paramsChanged(p)    after the params in force changed
+//   view.ownControls         params the lab edits itself: no generic control for them
 // `?hide=` (params, groups, sections) and `?embed=1` come parsed in the boot
 // block; hidden params keep the value the URL gives them.
 
@@ -81,7 +82,7 @@ export function startLab(view) {
     controls.clearErrors();
     sent[name] = value;
     send("configure", { params: { [name]: value } });
-  });
+  }, { skip: view.ownControls ?? [] }); // params a lab edits in a panel of its own
   controls.set(state.params); // the defaults until the server's hello: never blank boxes
   orderGroups();
   applyHide($("controls"), controls, hidden);
