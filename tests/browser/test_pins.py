@@ -3,6 +3,7 @@ again, and see both runs on the curve chart with the settings that differ, in ev
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,15 @@ def test_a_saved_comparison_opens_in_another_page(
             teacher.locator("#btn-pins-save").click()
         saved = tmp_path / "comparison.json"
         got.value.save_as(saved)
+        # the run's JSON export carries the pins too, beside the server's record of the run
+        with teacher.expect_download() as got:
+            teacher.locator("#btn-export-json").click()
+        record = json.loads(Path(got.value.path()).read_text("utf-8"))
+        assert record["lab"] == "circles" and record["step"] == 8 and len(record["history"]) >= 8
+        assert [p["letter"] for p in record["pins"]["pinned"]] == ["A"]
+        assert record["pins"]["pinned"][0]["params"]["lr"] == 0.01
+        assert record["pins"]["live"]["params"]["lr"] == 0.03
+        assert len(record["pins"]["pinned"][0]["data"]["loss"]["train"]["x"]) == 13  # steps 0..12
     with learner(browser, width=1366, height=768) as student:
         open_lab(student, server, "circles", "zh")
         student.locator("#pins-file").set_input_files(str(saved))

@@ -277,11 +277,12 @@ function pinSnapshot() {
 function pinLayers(pins) {
   const curve = (p) => (S.log ? p.data.excess : p.data.loss);
   setPinTraces(charts.loss, pins.flatMap((p) => pinCurve(p, curve(p).x, curve(p).y, { color: COLORS.blue })));
-  pinLegend(charts.loss, pins.length > 0, t("pins.live"));
+  pinLegend(charts.loss, pins, t("pins.live"));
   setPinTraces(charts.beans, pins.flatMap((p) => {
     const { w, b } = p.data.line;
     return w == null || b == null ? [] : pinCurve(p, [0, 1], [b, w + b], { color: COLORS.vermillion });
   }));
+  pinLegend(charts.beans, pins);
   setPinTraces(charts.contour, pins.flatMap((p) => pinPath(p, p.data.path.w, p.data.path.b, COLORS.vermillion)));
   setPinTraces(charts.surface, pins.flatMap((p) => {
     const { w, b, cost } = p.data.path;

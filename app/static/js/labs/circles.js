@@ -5,7 +5,7 @@
 import { startLab } from "../lib/page.js";
 import { list, rows, unpack } from "../lib/arrays.js";
 import { COLORS, Chart, Series, baseLayout, num } from "../lib/charts.js";
-import { PIN_STYLES, copySeries, letterAt, pinCurve, setPinTraces } from "../lib/pin_traces.js";
+import { PIN_STYLES, copySeries, letterAt, pinCurve, pinLegend, setPinTraces } from "../lib/pin_traces.js";
 
 // Blue (class 0) ↔ white ↔ orange (class 1), lightened so the points stay visible on it.
 const PLANE = [[0, "#6aaad6"], [0.5, "#f8f8f8"], [1, "#f0c060"]];
@@ -524,6 +524,7 @@ function pinLayers(pins) {
       ...pinCurve(p, p.data[name].test.x, p.data[name].test.y,
         { color: COLORS.vermillion, legend: false, hover: t("legend.test") }),
     ]));
+    pinLegend(charts[name], pins);
   }
   setPinTraces(charts.plane, pins.flatMap(pinBoundary));
 }
@@ -544,7 +545,7 @@ function pinBoundary(p) {
   for (const i of rowsOrder) {
     const j = b.z[i].findIndex((v, k) => k > 0 && (v >= 0.5) !== (b.z[i][k - 1] >= 0.5));
     if (j > 0) return [line, { ...letterAt(p, x[j], y[i], COLORS.black), textfont: { size: 14, color: COLORS.black },
-      mode: "text", textposition: "middle right" }];
+      zorder: 1 }]; // over the colours, like its line
   }
   return [line];
 }

@@ -6,7 +6,7 @@
 import { startLab } from "../lib/page.js";
 import { rows, shapeOf, unpack } from "../lib/arrays.js";
 import { COLORS, Chart, Series, baseLayout } from "../lib/charts.js";
-import { copySeries, pinCurve, setPinTraces } from "../lib/pin_traces.js";
+import { copySeries, pinCurve, pinLegend, setPinTraces } from "../lib/pin_traces.js";
 
 // The UCI digits were drawn on 32×32 bitmaps, fitted to the box, and counted in
 // 4×4 blocks: grey levels 0..16 on 8×8. The pad does the same to the strokes.
@@ -498,6 +498,7 @@ function pinLayers(pins) {
       ...pinCurve(p, p.data[train].x, p.data[train].y, { color: COLORS.blue, hover: t("legend.train") }),
       ...pinCurve(p, p.data[test].x, p.data[test].y, { color: COLORS.vermillion, legend: false, hover: t("legend.test") }),
     ]));
+    pinLegend(chart, pins);
   }
   PINNED.pins = pins.filter((p) => p.data.confusion);
   if (!PINNED.pins.some((p) => p.letter === PINNED.shown)) PINNED.shown = null;
@@ -533,6 +534,9 @@ function confusionButtons() {
 function pinConfusion() {
   const pin = PINNED.pins.find((p) => p.letter === PINNED.shown), now = charts.confusion.el.data[0].z;
   const gd = charts.confusion.el;
+  // the difference takes the live matrix's place (its text would show through)
+  const hidden = gd.data[0].visible === false;
+  if (hidden !== !!pin) Plotly.restyle(gd, { visible: !pin }, [0]);
   if (!pin || !now?.length) {
     if (gd.data.length > 1) setPinTraces(charts.confusion, []);
     return;

@@ -6,7 +6,7 @@
 import { startLab } from "../lib/page.js";
 import { list, rows } from "../lib/arrays.js";
 import { COLORS, Chart, Series, appendPath, baseLayout, num, paren } from "../lib/charts.js";
-import { copySeries, pinCurve, pinPath, setPinTraces } from "../lib/pin_traces.js";
+import { copySeries, pinCurve, pinLegend, pinPath, setPinTraces } from "../lib/pin_traces.js";
 
 const NOTES_EPOCHS = 300; // the notes' horizon (engine NOTES_EPOCHS)
 const RUNS = {
@@ -371,6 +371,7 @@ function pinLayers(pins) {
       return shown.flatMap((n, i) => pinCurve(p, p.data.runs[n][key].x, p.data.runs[n][key].y,
         { color: RUNS[n].color, legend: i === 0, hover: t(`run.${n}`) }));
     }));
+    pinLegend(chart, pins);
   }
   for (const n of NAMES) {
     setPinTraces(charts[n], pins.flatMap((p) => pinPath(p, p.data.runs[n]?.path.w, p.data.runs[n]?.path.b, RUNS[n].color)));

@@ -72,13 +72,22 @@ export function pinPath(pin, x, y, color) {
   ];
 }
 
-/** Show the legend while pins are drawn, on a chart that has none of its own (its trace 0 named `liveName`). */
-export function pinLegend(chart, on, liveName) {
-  chart.showsLegend ??= !!chart.el.layout.showlegend;
-  if (chart.showsLegend) return;
-  if (liveName) Plotly.restyle(chart.el, { name: liveName }, [0]);
-  Plotly.relayout(chart.el, { showlegend: on, legend: { orientation: "h", x: 1, xanchor: "right", y: 1,
-    yanchor: "top", font: { size: 11 }, bgcolor: "rgba(255,255,255,0.8)" } });
+/**
+ * Room for the pins in a chart's legend. A chart with no legend of its own shows one while
+ * pins are drawn (its trace 0 named `liveName`); a legend above the plot gets a row more
+ * for every two pins, so it does not run into the curves.
+ */
+export function pinLegend(chart, pins, liveName) {
+  const gd = chart.el;
+  chart.pinBase ??= { legend: !!gd.layout.showlegend, top: gd.layout.margin?.t ?? 0 };
+  const base = chart.pinBase;
+  if (!base.legend) {
+    if (liveName) Plotly.restyle(gd, { name: liveName }, [0]);
+    Plotly.relayout(gd, { showlegend: pins.length > 0, legend: { orientation: "h", x: 1, xanchor: "right", y: 1,
+      yanchor: "top", font: { size: 11 }, bgcolor: "rgba(255,255,255,0.8)" } });
+  } else if (gd.layout.legend?.yanchor === "bottom") {
+    Plotly.relayout(gd, { "margin.t": base.top + 18 * Math.ceil(pins.length / 2) });
+  }
 }
 
 /** Copies of a Series' points (a pin must not change when the live series does). */
