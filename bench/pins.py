@@ -12,7 +12,10 @@ real curves and a boundary):
   sent, from /proc; the two should agree within noise;
 - **page**: the renderer's main-thread busy time (Chrome's TaskDuration, and its
   ScriptDuration and LayoutDuration parts) per frame received and per second, from the
-  DevTools Performance domain: what drawing the pins costs the learner's machine.
+  DevTools Performance domain: what drawing the pins costs the learner's machine;
+- **redraw**: then, paused, the time of one redraw of each chart the pins are on (the
+  restyle a frame causes: the plane's colours, a curve), median of 15, with and without
+  the pins: less at the mercy of the frame rate than the figures per frame.
 
 Medians over the rounds. Run it on a quiet machine: every figure is a CPU time.
 """
@@ -48,6 +51,22 @@ COUNT_FRAMES = """() => {
 # the pins taken out of the page (and given back): the same run, drawn with and without them
 UNPIN = "() => { const p = window.descent.pins, out = p.list.splice(0); p.redraw(); return out; }"
 REPIN = "(ps) => { window.descent.pins.list.push(...ps); window.descent.pins.redraw(); }"
+
+# one chart's redraw as a frame causes it (its trace 0 restyled), median ms of `n`
+REDRAW = """async (n) => {
+  const out = {};
+  for (const id of ["chart-boundary", "chart-loss", "chart-acc"]) {
+    const gd = document.getElementById(id), ts = [];
+    const key = gd.data[0].type === "heatmap" ? "z" : "y";
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await Plotly.restyle(gd, { [key]: [gd.data[0][key]] }, [0]);
+      ts.push(performance.now() - t0);
+    }
+    out[id.replace("chart-", "") + " redraw ms"] = ts.sort((a, b) => a - b)[n >> 1];
+  }
+  return out;
+}"""
 
 
 @contextlib.contextmanager
@@ -127,6 +146,14 @@ def main() -> None:
             page.evaluate(REPIN, kept)
             results["3 pins"].append(measure(page, cdp, pid, args.seconds))
             page.evaluate(UNPIN)
+        page.keyboard.press("Space")  # pause: the redraws alone
+        page.wait_for_function("!window.descent.state.running")
+        redraws: dict[str, list[dict[str, float]]] = {"single run": [], "3 pins": []}
+        for _ in range(args.rounds):
+            redraws["single run"].append(page.evaluate(REDRAW, 15))
+            page.evaluate(REPIN, kept)
+            redraws["3 pins"].append(page.evaluate(REDRAW, 15))
+            page.evaluate(UNPIN)
         browser.close()
     keys = list(results["single run"][0])
     print(f"circles at its defaults, {args.rounds} rounds of {args.seconds:g} s each, medians")
@@ -134,6 +161,12 @@ def main() -> None:
     for name, rows in results.items():
         med = [statistics.median(r[k] for r in rows) for k in keys]
         print(f"{name:18}" + "".join(f"{v:18.2f}" for v in med))
+    keys = list(redraws["single run"][0])
+    print("\npaused, one chart's redraw (median of 15 per round, then of the rounds)")
+    print(f"{'':18}" + "".join(f"{k:>22}" for k in keys))
+    for name, rows in redraws.items():
+        med = [statistics.median(r[k] for r in rows) for k in keys]
+        print(f"{name:18}" + "".join(f"{v:22.2f}" for v in med))
 
 
 if __name__ == "__main__":
