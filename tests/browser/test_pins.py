@@ -170,3 +170,16 @@ def test_a_saved_comparison_opens_in_another_page(
             ["pin-2", "contour"],
         ]
         expect(student.locator("#pin-diff tbody th")).to_have_text("学习率 α")
+        # a file from another lab, and one whose runs this lab cannot draw: refused, said why
+        other = tmp_path / "beans.json"
+        other.write_text(json.dumps({**json.loads(saved.read_text("utf-8")), "lab": "beans"}))
+        student.locator("#pins-file").set_input_files(str(other))
+        expect(student.locator("#toast")).to_contain_text("beans")
+        broken = json.loads(saved.read_text("utf-8"))
+        broken["pins"]["pinned"][0]["data"] = {"loss": 1}
+        student.locator("#pin-list li .pin-x").first.click()
+        student.locator("#pin-list li .pin-x").first.click()
+        other.write_text(json.dumps(broken))
+        student.locator("#pins-file").set_input_files(str(other))
+        expect(student.locator("#toast")).to_contain_text("不是")
+        expect(student.locator("#pin-list li")).to_have_count(0)

@@ -41,11 +41,16 @@ export function differing(schema, runs) {
   return names.filter((k) => runs.some((r) => !same(r.params?.[k], runs[0].params?.[k])));
 }
 
-/** A pin read from a file: the fields a pin needs, of the right types, or null. */
-function validPin(p) {
+const plain = (v) => Number.isFinite(v) || typeof v === "boolean" || (typeof v === "string" && v.length <= 40);
+
+/** A pin read from a file: the fields a pin needs, of the right types, or null; params of this lab only. */
+function validPin(p, schema) {
   const ok = p && typeof p === "object" && p.params && typeof p.params === "object" &&
     p.data && typeof p.data === "object" && Number.isFinite(p.step);
-  return ok ? { step: p.step, params: p.params, data: p.data } : null;
+  if (!ok) return null;
+  const params = Object.fromEntries(Object.entries(p.params).filter(([k, v]) => k in schema.properties &&
+    (plain(v) || (Array.isArray(v) && v.length <= 20 && v.every(plain)))));
+  return { step: p.step, params, data: p.data };
 }
 
 function download(filename, text) {
@@ -149,17 +154,24 @@ export function setupPins({ i18n, toast, state, handlers, lab, schema, view }) {
   }
 
   function open(text) {
-    let record;
+    let file;
     try {
-      record = JSON.parse(text);
+      file = JSON.parse(text);
     } catch {
       return toast(i18n.t("pins.bad_file"));
     }
-    if (record?.lab !== lab) return toast(i18n.t("pins.wrong_lab", { lab: String(record?.lab ?? "?") }));
-    const found = [...(record.pins?.pinned ?? []), record.pins?.live].map(validPin).filter(Boolean);
+    if (file?.lab !== lab) return toast(i18n.t("pins.wrong_lab", { lab: String(file?.lab ?? "?").slice(0, 40) }));
+    const pinned = Array.isArray(file.pins?.pinned) ? file.pins.pinned : [];
+    const found = [...pinned, file.pins?.live].map((p) => validPin(p, schema)).filter(Boolean);
     if (!found.length) return toast(i18n.t("pins.none_in_file"));
     const taken = found.filter((p) => add(p)).length;
-    redraw();
+    try {
+      redraw();
+    } catch { // data this lab cannot draw: the file is refused whole
+      pins.splice(0, pins.length, ...pins.filter((p) => !found.some((f) => f.data === p.data)));
+      redraw();
+      return toast(i18n.t("pins.bad_file"));
+    }
     toast(i18n.t(taken < found.length ? "pins.opened_some" : "pins.opened", { n: taken, of: found.length }));
   }
 
