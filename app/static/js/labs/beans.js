@@ -7,6 +7,7 @@ import { COLORS, Chart, Series, appendPath, baseLayout, pathShown } from "../lib
 import { dataSpan, mountUpload } from "../lib/upload.js";
 import { ruleHtml } from "./beans/rule.js";
 import { OWN_PARAMS, Race, RacePanel, contourTraces, lineTraces, lossTraces, racerName, surfaceTraces } from "./beans/race.js";
+import { PIN_STYLES, copySeries, pinCurve, pinLegend, pinPath, setPinTraces } from "../lib/pin_traces.js";
 
 const MAX_PATH = 6000;
 const BOWL = [[0, "#fbfbf4"], [0.2, "#e4eef8"], [0.45, "#a6cbe3"], [0.75, "#4a90c4"], [1, "#0b4f8a"]];
@@ -282,6 +283,7 @@ function sliceCaption() {
 }
 
 startLab({
+  pins: { snapshot: pinSnapshot, layers: pinLayers },
   mount(c) {
     ctx = c;
     t = c.i18n.t;
@@ -293,6 +295,7 @@ startLab({
       charts.loss.relayout({ "yaxis.type": S.log ? "log" : "linear", "yaxis.title.text": t(S.log ? "axis.excess" : "axis.cost") });
       c.writeUrl();
       c.markDirty();
+      c.pins.redraw(); // pinned runs switch curves too
     });
     mountCharts();
     S.upload = mountUpload(c, "beans");
@@ -315,3 +318,34 @@ startLab({
   relabel,
   urlExtras: () => ({ logy: S.log ? 1 : null }),
 });
+
+// -- pins (lib/pins.js): runs kept from this page, drawn under the live one -------------
+
+function pinSnapshot() {
+  if (!S.loss.x.length) return null;
+  const { w = null, b = null } = S.frame?.params ?? {};
+  return { loss: copySeries(S.loss), excess: copySeries(S.excess), line: { w, b },
+    path: { w: S.path.w.slice(), b: S.path.b.slice(), cost: S.path.cost.slice() } };
+}
+
+function pinLayers(pins) {
+  const curve = (p) => (S.log ? p.data.excess : p.data.loss);
+  setPinTraces(charts.loss, pins.flatMap((p) => pinCurve(p, curve(p).x, curve(p).y, { color: COLORS.blue })));
+  pinLegend(charts.loss, pins, t("pins.live"));
+  setPinTraces(charts.beans, pins.flatMap((p) => {
+    const { w, b } = p.data.line;
+    return w == null || b == null ? [] : pinCurve(p, [0, 1], [b, w + b], { color: COLORS.vermillion });
+  }));
+  pinLegend(charts.beans, pins);
+  setPinTraces(charts.contour, pins.flatMap((p) => pinPath(p, p.data.path.w, p.data.path.b, COLORS.vermillion)));
+  setPinTraces(charts.surface, pins.flatMap((p) => {
+    const { w, b, cost } = p.data.path;
+    if (!w.length) return [];
+    const z = cost.map((c) => c * 1.01 + 1e-3);
+    return [{ type: "scatter3d", x: w, y: b, z, mode: "lines", hoverinfo: "skip", name: p.label, showlegend: false,
+      line: { color: COLORS.vermillion, width: 4, dash: PIN_STYLES[p.letter].dash }, opacity: 0.7 },
+    { type: "scatter3d", x: [w.at(-1)], y: [b.at(-1)], z: [z.at(-1)], mode: "markers+text", text: [p.letter],
+      textposition: "top center", textfont: { size: 13, color: COLORS.black }, hoverinfo: "skip", showlegend: false,
+      marker: { size: 4, color: COLORS.black, symbol: PIN_STYLES[p.letter].symbol3d } }];
+  }));
+}

@@ -6,6 +6,7 @@
 import { startLab } from "../lib/page.js";
 import { list, rows } from "../lib/arrays.js";
 import { COLORS, Chart, Series, appendPath, baseLayout, num, pathShown, paren } from "../lib/charts.js";
+import { copySeries, pinCurve, pinLegend, pinPath, setPinTraces } from "../lib/pin_traces.js";
 
 const NOTES_EPOCHS = 300; // the notes' horizon (engine NOTES_EPOCHS)
 const RUNS = {
@@ -328,6 +329,7 @@ function paramsChanged(p) {
 }
 
 startLab({
+  pins: { snapshot: pinSnapshot, layers: pinLayers },
   mount(c) {
     ctx = c;
     t = c.i18n.t;
@@ -351,3 +353,27 @@ startLab({
   relabel,
   urlExtras: () => ({ logy: S.log ? null : 0 }),
 });
+
+// -- pins (lib/pins.js): runs kept from this page, drawn under the live one -------------
+
+function pinSnapshot() {
+  if (!NAMES.some((n) => S.runs[n].a.x.length)) return null;
+  return { runs: Object.fromEntries(NAMES.map((n) => {
+    const R = S.runs[n];
+    return [n, { a: copySeries(R.a), cost: copySeries(R.cost), path: { w: R.path.w.slice(), b: R.path.b.slice() } }];
+  })) };
+}
+
+function pinLayers(pins) {
+  for (const [chart, key] of [[charts.output, "a"], [charts.cost, "cost"]]) {
+    setPinTraces(chart, pins.flatMap((p) => {
+      const shown = NAMES.filter((n) => p.data.runs[n]?.[key].x.length);
+      return shown.flatMap((n, i) => pinCurve(p, p.data.runs[n][key].x, p.data.runs[n][key].y,
+        { color: RUNS[n].color, legend: i === 0, hover: t(`run.${n}`) }));
+    }));
+    pinLegend(chart, pins);
+  }
+  for (const n of NAMES) {
+    setPinTraces(charts[n], pins.flatMap((p) => pinPath(p, p.data.runs[n]?.path.w, p.data.runs[n]?.path.b, RUNS[n].color)));
+  }
+}

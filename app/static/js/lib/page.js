@@ -20,6 +20,7 @@ import { applyHide, hiddenParams, setupEmbed, tidyShare } from "./embed.js";
 import { LabSession } from "./session.js";
 import { setupLessons } from "./lessons.js";
 import { setupTimeline } from "./timeline.js";
+import { setupPins } from "./pins.js";
 import { explainError } from "./errors.js";
 import { queryFor, readQuery, readable, writeQuery } from "./url_state.js";
 
@@ -148,6 +149,7 @@ export function startLab(view) {
     state.params = params;
     controls.set(params);
     view.paramsChanged?.(params);
+    pins?.redraw(); // the table of differences, the pins' labels
     writeUrl();
   }
   /** The experiment as a query: params off their defaults, the language, the view toggles. */
@@ -260,6 +262,7 @@ export function startLab(view) {
     if (state.mounted) view.relabel?.();
     markDirty();
   });
+  const pins = setupPins({ i18n, toast, state, handlers, lab: boot.lab, schema: boot.schema, view });
   setupEmbed({ i18n, toast, query: pageQuery, hidden, hide,
     hasPresets: Object.keys(boot.presets ?? {}).length > 0 });
   tidyShare();
@@ -269,7 +272,7 @@ export function startLab(view) {
   // the socket opens now, while Plotly downloads and parses; its messages wait for the charts
   session.ready = plotlyReady().then(() => {
     view.mount?.({ i18n, send: sendUnlocked, params: () => state.params, state, toast, writeUrl,
-      markDirty });
+      markDirty, pins });
     state.mounted = true;
     translate(document, i18n); // what the view added
   }, (error) => {
@@ -287,5 +290,5 @@ export function startLab(view) {
     requestAnimationFrame(loop);
   };
   requestAnimationFrame(loop);
-  window.descent = { session, state, i18n, lessons: lessonKit }; // for tests and the curious
+  window.descent = { session, state, i18n, lessons: lessonKit, pins }; // for tests and the curious
 }
