@@ -29,10 +29,12 @@ TYPES = """() => ({
 
 
 def drawn(page: Page) -> None:
-    """Every chart mounted and a first frame in: the loading pill is gone."""
+    """Every chart plotted (one after another: the first at once) and a first frame in: the
+    loading pill is gone."""
     expect(page.locator("#loading")).to_be_hidden(timeout=30_000)
     page.wait_for_function("Number(document.getElementById('stat-step').textContent) >= 0")
     page.wait_for_function("window.descent.state.mounted === true")
+    expect(page.locator("body")).to_have_attribute("data-charts", "all")
 
 
 @pytest.mark.parametrize("lab", LABS)
@@ -68,7 +70,8 @@ def test_plotly_speaks_chinese_on_zh_pages(page: Page, server: str) -> None:
 
 @pytest.fixture
 def held(page: Page) -> Iterator[list[Route]]:
-    """Plotly's request, held until the test lets it go (a slow network)."""
+    """Plotly's requests (its bundle and the chunk it imports), held until the test lets
+    them go (a slow network)."""
     routes: list[Route] = []
     page.route(BUNDLE, lambda route: routes.append(route))
     yield routes
@@ -84,9 +87,10 @@ def test_page_paints_and_connects_before_plotly_arrives(
     expect(page.locator("#loading")).to_be_visible()
     expect(page.locator("#controls fieldset").first).to_be_visible()  # the controls are there
     expect(page.locator("#conn")).to_have_attribute("data-state", "open")  # socket in parallel
-    assert page.evaluate("typeof window.Plotly") == "undefined" and len(held) == 1
+    assert page.evaluate("typeof window.Plotly") == "undefined" and held
     shot(page, f"bundle-loading-{lang}")
-    held[0].continue_()
+    for route in held:
+        route.continue_()
     drawn(page)
     expect(page.locator("#chart-loss .main-svg").first).to_be_visible()
 
