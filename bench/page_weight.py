@@ -92,6 +92,7 @@ class Load:
     ws_bytes: int
     busy_ms: float  # main-thread task time until the first chart (wall time: load inflates it)
     cpu_ms: float  # CPU time of every Chromium process until the first chart (load does not)
+    chart_bytes: int = 0  # the responses finished when the first chart was seen (20 ms polls)
     urls: list[str] = field(default_factory=list)
 
 
@@ -205,6 +206,7 @@ def cold_load(browser: Browser, url: str, accept: str | None = None) -> Load:
         deadline = time.monotonic() + LOAD_TIMEOUT_S
         first: dict[str, float] = {}
         busy = cpu = 0.0
+        chart_bytes = 0
         while not {"chart", "data"} <= first.keys():
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{url}: no chart with data after {LOAD_TIMEOUT_S} s")
@@ -214,10 +216,11 @@ def cold_load(browser: Browser, url: str, accept: str | None = None) -> Load:
                 metrics = cdp.send("Performance.getMetrics")["metrics"]
                 busy = 1000 * next(m["value"] for m in metrics if m["name"] == "TaskDuration")
                 cpu = 1000 * cpu_since(cpu_start)
+                chart_bytes = sum(sizes.values())
         page.wait_for_load_state("load")
         page.wait_for_timeout(200)  # the last responses' loadingFinished events
         return Load(first["chart"], first["data"], sum(sizes.values()), ws[0], busy, cpu,
-                    [urls[r] for r in urls])  # fmt: skip
+                    chart_bytes, [urls[r] for r in urls])  # fmt: skip
     finally:
         context.close()
 
@@ -259,7 +262,7 @@ def kb(n: float) -> str:
     return f"{n / 1000:,.0f} kB"
 
 
-def report(loads: Loads, names: list[str], runs: int, gzip_only: dict[str, int]) -> None:
+def report(loads: Loads, names: list[str], runs: int, gzip_only: dict[str, Load]) -> None:
     print(f"\nCold loads, median of {runs}: HTTP bytes as transferred (brotli: Chromium asks it of "
           "localhost); ms from navigation start to the first chart (each run) and to the first "
           "frame drawn; until the first chart, the main thread's task ms and all of Chromium's "
@@ -275,14 +278,18 @@ def report(loads: Loads, names: list[str], runs: int, gzip_only: dict[str, int])
                   f"{statistics.median(r.data_ms for r in got):>7.0f} ms"
                   f"{statistics.median(r.busy_ms for r in got):>6.0f} ms"
                   f"{statistics.median(r.cpu_ms for r in got):>6.0f} ms")  # fmt: skip
-    print("after, gzip only (plain HTTP to a LAN address: no brotli): "
-          + ", ".join(f"{lab} {kb(n)}" for lab, n in gzip_only.items()))  # fmt: skip
+    print("bytes by the first chart, median: " + ", ".join(
+        f"{lab} {name} {kb(statistics.median(r.chart_bytes for r in loads[(lab, name)]))}"
+        for lab in LABS for name in names))  # fmt: skip
+    print("after, gzip only (plain HTTP to a LAN address: no brotli), all / by the first chart: "
+          + ", ".join(f"{lab} {kb(got.http_bytes)} / {kb(got.chart_bytes)}"
+                      for lab, got in gzip_only.items()))  # fmt: skip
 
 
 Loads = dict[tuple[str, str], list[Load]]
 
 
-def measure_loads(servers: list[Server], runs: int) -> tuple[Loads, Loads, dict[str, int]]:
+def measure_loads(servers: list[Server], runs: int) -> tuple[Loads, Loads, dict[str, Load]]:
     """One unmeasured cold load of every lab from every server (they warm their labs), then
     ``runs`` more, alternating the servers: (the first loads, the measured ones, and the
     last server's bytes per lab when the browser takes gzip only)."""
@@ -300,8 +307,7 @@ def measure_loads(servers: list[Server], runs: int) -> tuple[Loads, Loads, dict[
                     loads[(lab, server.name)].append(cold_load(browser, url))
         after = servers[-1]
         gzip_only = {
-            lab: cold_load(browser, f"{after.base}/labs/{lab}", "gzip, deflate").http_bytes
-            for lab in LABS
+            lab: cold_load(browser, f"{after.base}/labs/{lab}", "gzip, deflate") for lab in LABS
         }
         browser.close()
     return first, loads, gzip_only
