@@ -1,6 +1,6 @@
 """Issue 14 figures: what a cold page load costs, before and after the small Plotly bundle.
 
-    python -m bench.page_weight [--runs 5] [--class-size 30] [--before REV]
+    python -m bench.page_weight [--runs 5] [--class-size 30] [--before REV] [--labs beans ...]
 
 Two servers run side by side on loopback, one worker each:
 
@@ -263,13 +263,14 @@ def kb(n: float) -> str:
 
 
 def report(loads: Loads, names: list[str], runs: int, gzip_only: dict[str, Load]) -> None:
+    labs = list(gzip_only)
     print(f"\nCold loads, median of {runs}: HTTP bytes as transferred (brotli: Chromium asks it of "
           "localhost); ms from navigation start to the first chart (each run) and to the first "
           "frame drawn; until the first chart, the main thread's task ms and all of Chromium's "
           "CPU ms")  # fmt: skip
     print(f"{'lab':<8} {'server':<7} {'bytes':>9} {'first chart':>12}  {'runs':<30}"
           f"{'1st frame':>10} {'tasks':>8} {'CPU':>8}")  # fmt: skip
-    for lab in LABS:
+    for lab in labs:
         for name in names:
             got = loads[(lab, name)]
             each = " ".join(f"{r.chart_ms:.0f}" for r in got)
@@ -280,7 +281,7 @@ def report(loads: Loads, names: list[str], runs: int, gzip_only: dict[str, Load]
                   f"{statistics.median(r.cpu_ms for r in got):>6.0f} ms")  # fmt: skip
     print("bytes by the first chart, median: " + ", ".join(
         f"{lab} {name} {kb(statistics.median(r.chart_bytes for r in loads[(lab, name)]))}"
-        for lab in LABS for name in names))  # fmt: skip
+        for lab in labs for name in names))  # fmt: skip
     print("after, gzip only (plain HTTP to a LAN address: no brotli), all / by the first chart: "
           + ", ".join(f"{lab} {kb(got.http_bytes)} / {kb(got.chart_bytes)}"
                       for lab, got in gzip_only.items()))  # fmt: skip
@@ -289,28 +290,43 @@ def report(loads: Loads, names: list[str], runs: int, gzip_only: dict[str, Load]
 Loads = dict[tuple[str, str], list[Load]]
 
 
-def measure_loads(servers: list[Server], runs: int) -> tuple[Loads, Loads, dict[str, Load]]:
+def measure_loads(
+    servers: list[Server], runs: int, labs: list[str]
+) -> tuple[Loads, Loads, dict[str, Load]]:
     """One unmeasured cold load of every lab from every server (they warm their labs), then
     ``runs`` more, alternating the servers: (the first loads, the measured ones, and the
     last server's bytes per lab when the browser takes gzip only)."""
-    loads: Loads = {(lab, s.name): [] for lab in LABS for s in servers}
-    first: Loads = {(lab, s.name): [] for lab in LABS for s in servers}
+    loads: Loads = {(lab, s.name): [] for lab in labs for s in servers}
+    first: Loads = {(lab, s.name): [] for lab in labs for s in servers}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        for lab in LABS:
+        for lab in labs:
             for server in servers:
                 first[(lab, server.name)].append(cold_load(browser, f"{server.base}/labs/{lab}"))
         for _ in range(runs):
-            for lab in LABS:
+            for lab in labs:
                 for server in servers:
                     url = f"{server.base}/labs/{lab}?lang=en"
                     loads[(lab, server.name)].append(cold_load(browser, url))
         after = servers[-1]
         gzip_only = {
-            lab: cold_load(browser, f"{after.base}/labs/{lab}", "gzip, deflate") for lab in LABS
+            lab: cold_load(browser, f"{after.base}/labs/{lab}", "gzip, deflate") for lab in labs
         }
         browser.close()
     return first, loads, gzip_only
+
+
+def report_class(servers: list[Server], first: Loads, learners: int) -> None:
+    print(f"\nA class of {learners} opens /labs/beans at once: the page and every "
+          "file a browser fetched for it (one worker)")  # fmt: skip
+    for server in servers:
+        urls = first[("beans", server.name)][0].urls
+        got = asyncio.run(class_opens(server, urls, learners))
+        print(
+            f"  {server.name:<7} server CPU {got['cpu_s']:.2f} s, all served in "
+            f"{got['wall_s']:.2f} s, {got['mb']:.1f} MB sent, {len(urls)} files each, "
+            f"{got['failed']:.0f} requests failed"
+        )
 
 
 def main() -> None:
@@ -323,6 +339,13 @@ def main() -> None:
     )
     parser.add_argument("--before", default=None, help="the git revision to compare against")
     parser.add_argument("--class-only", action="store_true", help="skip the browser loads")
+    parser.add_argument(
+        "--labs",
+        nargs="+",
+        choices=LABS,
+        default=list(LABS),
+        help="the labs to load (no beans: no class)",
+    )
     args = parser.parse_args()
     before_rev = args.before or default_before()
     short = subprocess.run(["git", "rev-parse", "--short", before_rev], cwd=ROOT,
@@ -339,19 +362,12 @@ def main() -> None:
             stack.enter_context(serve("before", old, [old, old / "shim"])),
             stack.enter_context(serve("after", ROOT, [ROOT])),
         ]
-        first, loads, gzip_only = measure_loads(servers, 0 if args.class_only else args.runs)
+        labs = sorted({"beans", *args.labs}) if args.class_only else args.labs
+        first, loads, gzip_only = measure_loads(servers, 0 if args.class_only else args.runs, labs)
         if not args.class_only:
             report(loads, [s.name for s in servers], args.runs, gzip_only)
-        print(f"\nA class of {args.class_size} opens /labs/beans at once: the page and every "
-              "file a browser fetched for it (one worker)")  # fmt: skip
-        for server in servers:
-            urls = first[("beans", server.name)][0].urls
-            got = asyncio.run(class_opens(server, urls, args.class_size))
-            print(
-                f"  {server.name:<7} server CPU {got['cpu_s']:.2f} s, all served in "
-                f"{got['wall_s']:.2f} s, {got['mb']:.1f} MB sent, {len(urls)} files each, "
-                f"{got['failed']:.0f} requests failed"
-            )
+        if "beans" in labs:
+            report_class(servers, first, args.class_size)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
