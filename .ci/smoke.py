@@ -87,7 +87,9 @@ def check_boot(base: str) -> None:
 def check_static(base: str) -> None:
     """The vendored Plotly and the CSS: hashed URLs, cached for good, sent precompressed."""
     page = get(base, "/labs/beans")[2].decode()
-    plotly = re.search(r'<script id="plotly-js" defer src="(/static/vendor/plotly-[^"]+)"', page)
+    plotly = re.search(
+        r'<script id="plotly-js" type="module" src="(/static/vendor/plotly-[^"]+)"', page
+    )
     css = re.search(r'href="(/static/css/site\.\w+\.css)"', page)
     check(plotly is not None and css is not None, "/labs/beans: no hashed Plotly or CSS URL")
     assert plotly is not None and css is not None

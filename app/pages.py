@@ -33,7 +33,13 @@ templates = Jinja2Templates(
 # keep params in dataclass order: the controls follow it
 templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}
 # every static URL in a page is hashed: static('css/site.css'), plotly_url(lab)
-templates.env.globals.update(static=static_files.url, plotly_url=static_files.plotly_url)
+templates.env.globals.update(
+    static=static_files.url,
+    plotly_url=static_files.plotly_url,
+    plotly_addon_url=static_files.plotly_addon_url,
+    plotly_chunks=static_files.plotly_chunks,
+    module_imports=static_files.module_imports,
+)
 
 
 @cache

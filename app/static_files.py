@@ -14,12 +14,14 @@ import atexit
 import hashlib
 import json
 import os
+import posixpath
+import re
 import shutil
 import stat
 import tempfile
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from servestatic import ServeStaticASGI
@@ -125,17 +127,58 @@ def plotly_bundles() -> dict[str, Any]:
     return manifest
 
 
-def plotly_url(lab: str) -> str:
-    """The hashed URL of the Plotly bundle ``lab`` loads: the 3-D traces only where drawn."""
+def plotly_bundle(lab: str) -> dict[str, Any]:
+    """The bundle ``lab`` draws with: ``{"file", "traces", "imports"}``, and ``"base"`` for an
+    add-on to the base bundle (which the page loads first)."""
     manifest = plotly_bundles()
-    name = manifest["labs"].get(lab, manifest["default"])
-    return url(f"vendor/{manifest['bundles'][name]['file']}")
+    bundle: dict[str, Any] = manifest["bundles"][manifest["labs"].get(lab, manifest["default"])]
+    return bundle
+
+
+def plotly_url(lab: str) -> str:
+    """The hashed URL of the Plotly bundle ``lab`` loads first: the base, a small one."""
+    bundle = plotly_bundle(lab)
+    base = plotly_bundles()["bundles"][bundle["base"]] if "base" in bundle else bundle
+    return url(f"vendor/{base['file']}")
+
+
+def plotly_addon_url(lab: str) -> str | None:
+    """The hashed URL of the add-on with ``lab``'s other traces (the 3-D ones), loaded after
+    its first charts; None for a lab the base bundle draws alone."""
+    bundle = plotly_bundle(lab)
+    return url(f"vendor/{bundle['file']}") if "base" in bundle else None
+
+
+def plotly_chunks() -> tuple[str, ...]:
+    """The plain URLs of the chunks the bundles share: named by their content's hash."""
+    names = {c for b in plotly_bundles()["bundles"].values() for c in b.get("imports", [])}
+    return tuple(f"{PREFIX}vendor/{name}" for name in sorted(names))
+
+
+IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;'"]*?["'](\.{1,2}/[^"']+)["']""", re.MULTILINE)
+
+
+@cache
+def module_imports(path: str) -> tuple[str, ...]:
+    """The plain URLs of every module ``path`` (a ``.js`` file of ``static/``) imports, however
+    deep: a page preloads them all at once, rather than one level of imports after another."""
+    found: dict[str, None] = {}
+    todo = [path]
+    while todo:
+        here = todo.pop()
+        text = (STATIC / here).read_text(encoding="utf-8")
+        for relative in IMPORT.findall(text):
+            name = posixpath.normpath(f"{PurePosixPath(here).parent}/{relative}")
+            if name not in found and name != path:
+                found[name] = None
+                todo.append(name)
+    return tuple(PREFIX + name for name in sorted(found))
 
 
 def serve(app: ASGIApp) -> Any:
     """``app`` behind ServeStatic for ``/static/``: plain and hashed URLs of every file."""
     files = prepared()
-    immutable = {PREFIX + files.hashed(path) for path in files.hashes}
+    immutable = {PREFIX + files.hashed(path) for path in files.hashes} | set(plotly_chunks())
 
     def headers(extra: Any, path: str, url: str) -> None:
         # the content's hash, the same in every worker and on every host

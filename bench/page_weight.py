@@ -1,6 +1,6 @@
 """Issue 14 figures: what a cold page load costs, before and after the small Plotly bundle.
 
-    python -m bench.page_weight [--runs 5] [--class-size 30] [--before REV]
+    python -m bench.page_weight [--runs 5] [--class-size 30] [--before REV] [--labs beans ...]
 
 Two servers run side by side on loopback, one worker each:
 
@@ -92,6 +92,7 @@ class Load:
     ws_bytes: int
     busy_ms: float  # main-thread task time until the first chart (wall time: load inflates it)
     cpu_ms: float  # CPU time of every Chromium process until the first chart (load does not)
+    chart_bytes: int = 0  # the responses finished when the first chart was seen (20 ms polls)
     urls: list[str] = field(default_factory=list)
 
 
@@ -205,6 +206,7 @@ def cold_load(browser: Browser, url: str, accept: str | None = None) -> Load:
         deadline = time.monotonic() + LOAD_TIMEOUT_S
         first: dict[str, float] = {}
         busy = cpu = 0.0
+        chart_bytes = 0
         while not {"chart", "data"} <= first.keys():
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{url}: no chart with data after {LOAD_TIMEOUT_S} s")
@@ -214,10 +216,11 @@ def cold_load(browser: Browser, url: str, accept: str | None = None) -> Load:
                 metrics = cdp.send("Performance.getMetrics")["metrics"]
                 busy = 1000 * next(m["value"] for m in metrics if m["name"] == "TaskDuration")
                 cpu = 1000 * cpu_since(cpu_start)
+                chart_bytes = sum(sizes.values())
         page.wait_for_load_state("load")
         page.wait_for_timeout(200)  # the last responses' loadingFinished events
         return Load(first["chart"], first["data"], sum(sizes.values()), ws[0], busy, cpu,
-                    [urls[r] for r in urls])  # fmt: skip
+                    chart_bytes, [urls[r] for r in urls])  # fmt: skip
     finally:
         context.close()
 
@@ -259,14 +262,15 @@ def kb(n: float) -> str:
     return f"{n / 1000:,.0f} kB"
 
 
-def report(loads: Loads, names: list[str], runs: int, gzip_only: dict[str, int]) -> None:
+def report(loads: Loads, names: list[str], runs: int, gzip_only: dict[str, Load]) -> None:
+    labs = list(gzip_only)
     print(f"\nCold loads, median of {runs}: HTTP bytes as transferred (brotli: Chromium asks it of "
           "localhost); ms from navigation start to the first chart (each run) and to the first "
           "frame drawn; until the first chart, the main thread's task ms and all of Chromium's "
           "CPU ms")  # fmt: skip
     print(f"{'lab':<8} {'server':<7} {'bytes':>9} {'first chart':>12}  {'runs':<30}"
           f"{'1st frame':>10} {'tasks':>8} {'CPU':>8}")  # fmt: skip
-    for lab in LABS:
+    for lab in labs:
         for name in names:
             got = loads[(lab, name)]
             each = " ".join(f"{r.chart_ms:.0f}" for r in got)
@@ -275,36 +279,54 @@ def report(loads: Loads, names: list[str], runs: int, gzip_only: dict[str, int])
                   f"{statistics.median(r.data_ms for r in got):>7.0f} ms"
                   f"{statistics.median(r.busy_ms for r in got):>6.0f} ms"
                   f"{statistics.median(r.cpu_ms for r in got):>6.0f} ms")  # fmt: skip
-    print("after, gzip only (plain HTTP to a LAN address: no brotli): "
-          + ", ".join(f"{lab} {kb(n)}" for lab, n in gzip_only.items()))  # fmt: skip
+    print("bytes by the first chart, median: " + ", ".join(
+        f"{lab} {name} {kb(statistics.median(r.chart_bytes for r in loads[(lab, name)]))}"
+        for lab in labs for name in names))  # fmt: skip
+    print("after, gzip only (plain HTTP to a LAN address: no brotli), all / by the first chart: "
+          + ", ".join(f"{lab} {kb(got.http_bytes)} / {kb(got.chart_bytes)}"
+                      for lab, got in gzip_only.items()))  # fmt: skip
 
 
 Loads = dict[tuple[str, str], list[Load]]
 
 
-def measure_loads(servers: list[Server], runs: int) -> tuple[Loads, Loads, dict[str, int]]:
+def measure_loads(
+    servers: list[Server], runs: int, labs: list[str]
+) -> tuple[Loads, Loads, dict[str, Load]]:
     """One unmeasured cold load of every lab from every server (they warm their labs), then
     ``runs`` more, alternating the servers: (the first loads, the measured ones, and the
     last server's bytes per lab when the browser takes gzip only)."""
-    loads: Loads = {(lab, s.name): [] for lab in LABS for s in servers}
-    first: Loads = {(lab, s.name): [] for lab in LABS for s in servers}
+    loads: Loads = {(lab, s.name): [] for lab in labs for s in servers}
+    first: Loads = {(lab, s.name): [] for lab in labs for s in servers}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        for lab in LABS:
+        for lab in labs:
             for server in servers:
                 first[(lab, server.name)].append(cold_load(browser, f"{server.base}/labs/{lab}"))
         for _ in range(runs):
-            for lab in LABS:
+            for lab in labs:
                 for server in servers:
                     url = f"{server.base}/labs/{lab}?lang=en"
                     loads[(lab, server.name)].append(cold_load(browser, url))
         after = servers[-1]
         gzip_only = {
-            lab: cold_load(browser, f"{after.base}/labs/{lab}", "gzip, deflate").http_bytes
-            for lab in LABS
+            lab: cold_load(browser, f"{after.base}/labs/{lab}", "gzip, deflate") for lab in labs
         }
         browser.close()
     return first, loads, gzip_only
+
+
+def report_class(servers: list[Server], first: Loads, learners: int) -> None:
+    print(f"\nA class of {learners} opens /labs/beans at once: the page and every "
+          "file a browser fetched for it (one worker)")  # fmt: skip
+    for server in servers:
+        urls = first[("beans", server.name)][0].urls
+        got = asyncio.run(class_opens(server, urls, learners))
+        print(
+            f"  {server.name:<7} server CPU {got['cpu_s']:.2f} s, all served in "
+            f"{got['wall_s']:.2f} s, {got['mb']:.1f} MB sent, {len(urls)} files each, "
+            f"{got['failed']:.0f} requests failed"
+        )
 
 
 def main() -> None:
@@ -317,6 +339,13 @@ def main() -> None:
     )
     parser.add_argument("--before", default=None, help="the git revision to compare against")
     parser.add_argument("--class-only", action="store_true", help="skip the browser loads")
+    parser.add_argument(
+        "--labs",
+        nargs="+",
+        choices=LABS,
+        default=list(LABS),
+        help="the labs to load (no beans: no class)",
+    )
     args = parser.parse_args()
     before_rev = args.before or default_before()
     short = subprocess.run(["git", "rev-parse", "--short", before_rev], cwd=ROOT,
@@ -333,19 +362,12 @@ def main() -> None:
             stack.enter_context(serve("before", old, [old, old / "shim"])),
             stack.enter_context(serve("after", ROOT, [ROOT])),
         ]
-        first, loads, gzip_only = measure_loads(servers, 0 if args.class_only else args.runs)
+        labs = sorted({"beans", *args.labs}) if args.class_only else args.labs
+        first, loads, gzip_only = measure_loads(servers, 0 if args.class_only else args.runs, labs)
         if not args.class_only:
             report(loads, [s.name for s in servers], args.runs, gzip_only)
-        print(f"\nA class of {args.class_size} opens /labs/beans at once: the page and every "
-              "file a browser fetched for it (one worker)")  # fmt: skip
-        for server in servers:
-            urls = first[("beans", server.name)][0].urls
-            got = asyncio.run(class_opens(server, urls, args.class_size))
-            print(
-                f"  {server.name:<7} server CPU {got['cpu_s']:.2f} s, all served in "
-                f"{got['wall_s']:.2f} s, {got['mb']:.1f} MB sent, {len(urls)} files each, "
-                f"{got['failed']:.0f} requests failed"
-            )
+        if "beans" in labs:
+            report_class(servers, first, args.class_size)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

@@ -60,7 +60,9 @@ def test_pages_load_nothing_from_outside(client: TestClient) -> None:
     page = client.get("/labs/beans").text
     assert "http://" not in page.replace("http://127.0.0.1", "")
     assert "https://" not in page and 'src="//' not in page
-    assert re.search(r'<script id="plotly-js" defer src="/static/vendor/plotly-[^"]+\.js">', page)
+    assert re.search(
+        r'<script id="plotly-js" type="module" src="/static/vendor/plotly-[^"]+\.js"', page
+    )
 
 
 def test_operator_limits_tighten_validation_and_schema() -> None:

@@ -81,7 +81,12 @@ PLOTLY_TRACES = frozenset(
 
 
 def static_urls(html: str) -> list[str]:
-    return re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+    """The static URLs a page names, but its module preloads (see the test below them)."""
+    return re.findall(r'(?<!rel="modulepreload" )(?:src|href)="(/static/[^"]+)"', html)
+
+
+def module_preloads(html: str) -> list[str]:
+    return re.findall(r'<link rel="modulepreload" href="(/static/[^"]+)"', html)
 
 
 def test_pages_name_static_files_by_hashed_urls(client: TestClient) -> None:
@@ -122,12 +127,35 @@ def bundle_of(lab: str) -> dict[str, Any]:
     return bundle
 
 
+def test_module_preloads_name_what_the_imports_ask_for(client: TestClient) -> None:
+    """A lab's modules import each other by plain URLs, and Plotly's bundles their shared
+    chunk: the page preloads exactly those (all at once, not one level of imports after
+    another). Plain URLs revalidate; a chunk, named by its content's hash, is immutable."""
+    for lab in LABS:
+        preloads = module_preloads(client.get(f"/labs/{lab}").text)
+        chunks = [f"/static/vendor/{c}" for c in BUNDLES["bundles"]["2d"]["imports"]]
+        assert chunks and set(chunks) <= set(preloads), lab
+        lib = {f"/static/js/lib/{p.name}" for p in (static_files.STATIC / "js/lib").glob("*.js")}
+        assert "/static/js/lib/page.js" in preloads and set(preloads) - set(chunks) <= lib, lab
+        for url in preloads:
+            reply = client.get(url)
+            assert reply.status_code == 200 and reply.headers["etag"], url
+            immutable = "immutable" in reply.headers["cache-control"]
+            assert immutable == (url in chunks), f"{url}: {reply.headers['cache-control']}"
+    # every import of the lab's module, however deep (circles' own imports name neither)
+    assert "/static/js/lib/tile_pics.js" in module_preloads(client.get("/labs/circles").text)
+
+
 def test_each_lab_page_loads_its_bundle(client: TestClient) -> None:
+    base = BUNDLES["bundles"][BUNDLES["base"]]["file"].removesuffix(".js")
     for lab in LABS:
         page = client.get(f"/labs/{lab}").text
-        name = bundle_of(lab)["file"].removesuffix(".min.js")
-        assert f'<script id="plotly-js" defer src="/static/vendor/{name}.min.' in page, lab
+        # the base bundle first, for every lab: the first charts do not wait for the 3-D traces
+        assert f'<script id="plotly-js" type="module" src="/static/vendor/{base}.' in page, lab
+        addon = bundle_of(lab)["file"].removesuffix(".js")
+        assert (f'data-addon="/static/vendor/{addon}.' in page) == (lab == "beans"), lab
     assert bundle_of("beans") != bundle_of("circles")  # the 3-D traces only where drawn
+    assert bundle_of("beans")["base"] == BUNDLES["base"]
 
 
 @pytest.mark.parametrize("encoding", ["br", "gzip"])
@@ -135,7 +163,7 @@ def test_each_lab_page_loads_its_bundle(client: TestClient) -> None:
 def test_plotly_comes_precompressed_not_recompressed(
     client: TestClient, encoding: str, lab: str
 ) -> None:
-    url = static_files.plotly_url(lab)
+    url = static_files.plotly_addon_url(lab) or static_files.plotly_url(lab)
     reply = client.get(url, headers={"Accept-Encoding": encoding})
     assert reply.headers["content-encoding"] == encoding
     assert reply.headers["vary"] == "Accept-Encoding"
@@ -181,16 +209,20 @@ def test_vendored_bundles_match_their_build() -> None:
     assert BUNDLES["version"] == version
     assert {k: v["traces"] for k, v in BUNDLES["bundles"].items()} == BUILD["bundles"]
     assert (BUNDLES["labs"], BUNDLES["default"]) == (BUILD["labs"], BUILD["default"])
-    files = {bundle["file"] for bundle in BUNDLES["bundles"].values()}
+    assert BUNDLES["base"] == BUILD["base"] and "base" not in BUNDLES["bundles"][BUILD["base"]]
+    chunks = {c for bundle in BUNDLES["bundles"].values() for c in bundle["imports"]}
+    files = {bundle["file"] for bundle in BUNDLES["bundles"].values()} | chunks
     assert {p.name for p in VENDOR.glob("plotly-*.js")} == files  # no stale bundle
     for name, bundle in BUNDLES["bundles"].items():
         assert bundle["file"] == f"plotly-{version}-{name}.min.js"
-        code = (VENDOR / bundle["file"]).read_bytes()
-        header = code[:400].decode()
+        header = (VENDOR / bundle["file"]).read_bytes()[:400].decode()
         assert f"traces: {', '.join(bundle['traces'])};" in header
-        assert "tools/plotly/build.sh" in header
-        assert brotli.decompress((VENDOR / f"{bundle['file']}.br").read_bytes()) == code
-        assert gzip.decompress((VENDOR / f"{bundle['file']}.gz").read_bytes()) == code
+        assert ("An add-on to the" in header) == ("base" in bundle)
+    for file in files:
+        code = (VENDOR / file).read_bytes()
+        assert "tools/plotly/build.sh" in code[:400].decode()
+        assert brotli.decompress((VENDOR / f"{file}.br").read_bytes()) == code
+        assert gzip.decompress((VENDOR / f"{file}.gz").read_bytes()) == code
 
 
 def lab_trace_types(source: str) -> set[str]:

@@ -29,10 +29,12 @@ TYPES = """() => ({
 
 
 def drawn(page: Page) -> None:
-    """Every chart mounted and a first frame in: the loading pill is gone."""
+    """Every chart plotted (one after another: the first at once) and a first frame in: the
+    loading pill is gone."""
     expect(page.locator("#loading")).to_be_hidden(timeout=30_000)
     page.wait_for_function("Number(document.getElementById('stat-step').textContent) >= 0")
     page.wait_for_function("window.descent.state.mounted === true")
+    expect(page.locator("body")).to_have_attribute("data-charts", "all")
 
 
 @pytest.mark.parametrize("lab", LABS)
@@ -68,7 +70,8 @@ def test_plotly_speaks_chinese_on_zh_pages(page: Page, server: str) -> None:
 
 @pytest.fixture
 def held(page: Page) -> Iterator[list[Route]]:
-    """Plotly's request, held until the test lets it go (a slow network)."""
+    """Plotly's requests (its bundle and the chunk it imports), held until the test lets
+    them go (a slow network)."""
     routes: list[Route] = []
     page.route(BUNDLE, lambda route: routes.append(route))
     yield routes
@@ -84,9 +87,10 @@ def test_page_paints_and_connects_before_plotly_arrives(
     expect(page.locator("#loading")).to_be_visible()
     expect(page.locator("#controls fieldset").first).to_be_visible()  # the controls are there
     expect(page.locator("#conn")).to_have_attribute("data-state", "open")  # socket in parallel
-    assert page.evaluate("typeof window.Plotly") == "undefined" and len(held) == 1
+    assert page.evaluate("typeof window.Plotly") == "undefined" and held
     shot(page, f"bundle-loading-{lang}")
-    held[0].continue_()
+    for route in held:
+        route.continue_()
     drawn(page)
     expect(page.locator("#chart-loss .main-svg").first).to_be_visible()
 
@@ -98,3 +102,33 @@ def test_a_bundle_that_cannot_load_says_so(browser: Browser, server: str) -> Non
         expect(page.locator("#toast")).to_contain_text("cannot load")
         expect(page.locator("#loading")).to_be_hidden()
         expect(page.locator("#conn")).to_have_attribute("data-state", "closed")
+
+
+ADDON = "**/static/vendor/plotly-*-3d.min.*.js"
+
+
+def test_the_first_charts_do_not_wait_for_the_3d_addon(page: Page, server: str) -> None:
+    held: list[Route] = []
+    page.route(ADDON, lambda route: held.append(route))
+    page.goto(f"{server}/labs/beans?lang=en")
+    # every 2-D chart drawn, with the server's data, while the 3-D traces are still on the way
+    for chart in ("beans", "contour", "slice", "loss"):
+        expect(page.locator(f"#chart-{chart} .main-svg").first).to_be_visible()
+    expect(page.locator("#chart-beans .scatterlayer .point").first).to_be_visible()
+    expect(page.locator("#chart-surface")).to_be_empty()
+    assert held and page.evaluate("'surface' in Plotly.PlotSchema.get().traces") is False
+    assert page.evaluate("document.body.dataset.charts") is None
+    for route in held:
+        route.continue_()
+    expect(page.locator("body")).to_have_attribute("data-charts", "all")
+    expect(page.locator("#chart-surface .gl-container canvas").first).to_be_attached()
+
+
+def test_a_3d_addon_that_cannot_load_says_so(browser: Browser, server: str) -> None:
+    with learner(browser) as page:
+        page.route(ADDON, lambda route: route.abort())
+        page.goto(f"{server}/labs/beans?lang=en")
+        expect(page.locator("#toast")).to_contain_text("cannot load")
+        expect(page.locator("#chart-loss .main-svg").first).to_be_visible()  # the rest draws
+        expect(page.locator("#chart-surface")).to_be_empty()
+        expect(page.locator("#conn")).to_have_attribute("data-state", "open")

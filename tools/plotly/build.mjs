@@ -1,7 +1,8 @@
-// Build the Plotly bundles of traces.json into app/static/vendor/plotly-<version>-<name>.min.js,
-// each holding only its trace types (and the locales), with the same esbuild settings as
-// plotly.js's own dist (its esbuild-config.js), and vendor/plotly.json telling the server
-// which lab loads which. Run through ./build.sh, which installs the locked dependencies first.
+// Build the Plotly bundles of traces.json into app/static/vendor/plotly-<version>-<name>.min.js
+// (ES modules sharing plotly-<version>-shared-<hash>.min.js), each holding only its trace types
+// (and the locales), with the same esbuild settings as plotly.js's own dist (its
+// esbuild-config.js), and vendor/plotly.json telling the server which lab loads which and
+// what each imports. Run through ./build.sh, which installs the locked dependencies first.
 import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -28,54 +29,81 @@ const noMapCss = {
   },
 };
 
-async function bundle(name, traces) {
-  const file = `plotly-${version}-${name}.min.js`;
-  const entry = [
-    "var Plotly = require('plotly.js/lib/core');",
-    "Plotly.register([",
-    ...traces.map((t) => `  require('plotly.js/lib/${t}'),`),
-    ...config.locales.map((l) => `  require('plotly.js/lib/locales/${l}'),`),
-    "]);",
-    "module.exports = Plotly;",
-  ].join("\n");
-  const banner = `/*! plotly.js v${version} (MIT, Copyright Plotly, Inc.): Descent Playground's "${name}" build,
- * traces: ${traces.join(", ")}; locales: ${config.locales.join(", ")}.
+const entries = {}; // esbuild entry name → its source, served by the `entry:` plugin below
+const virtualEntries = {
+  name: "entries",
+  setup(b) {
+    b.onResolve({ filter: /^entry:/ }, (a) => ({ path: a.path.slice("entry:".length), namespace: "entry" }));
+    b.onLoad({ filter: /.*/, namespace: "entry" }, (a) => ({ contents: entries[a.path], resolveDir: here, loader: "js" }));
+  },
+};
+const requires = (names) => names.map((n) => `  require("plotly.js/lib/${n}"),`);
+
+// The base bundle is Plotly's core with its traces and the locales; each other bundle is an
+// add-on that registers its extra traces into that same Plotly, so a lab draws its first
+// charts with the base and loads the add-on after them. ES modules with code splitting: what
+// both need (Plotly's core) is in one shared chunk, loaded once.
+const base = config.base;
+const prefix = `plotly-${version}-`;
+const banners = {}; // output file → its header
+for (const [name, traces] of Object.entries(config.bundles)) {
+  const extra = name === base ? traces : traces.filter((t) => !config.bundles[base].includes(t));
+  banners[`${prefix}${name}.min.js`] = `/*! plotly.js v${version} (MIT, Copyright Plotly, Inc.): Descent Playground's "${name}" build,
+ * traces: ${traces.join(", ")}; locales: ${config.locales.join(", ")}.${name === base ? "" : `
+ * An add-on to the "${base}" build: it registers ${extra.join(", ")} into the Plotly that build made.`}
  * Generated, do not edit: rebuild with tools/plotly/build.sh (npm ci + esbuild). */`;
+  entries[`${prefix}${name}.min`] = [
+    name === base ? 'window.Plotly = require("plotly.js/lib/core");' : "",
+    "window.Plotly.register([",
+    ...requires(extra),
+    ...(name === base ? requires(config.locales.map((l) => `locales/${l}`)) : []),
+    "]);",
+  ].join("\n");
+}
+const result = await build({
+  entryPoints: Object.fromEntries(Object.keys(entries).map((e) => [e, `entry:${e}`])),
+  outdir: vendor,
+  chunkNames: `${prefix}shared-[hash].min`,
+  format: "esm",
+  splitting: true,
+  bundle: true,
+  minify: true,
+  legalComments: "none",
+  metafile: true,
+  plugins: [virtualEntries, noMapCss, InlineCSSPlugin(), glsl({ minify: true }), environmentPlugin({ NODE_DEBUG: false })],
+  alias: { regl: "@plotly/regl", stream: "stream-browserify" },
+  define: { global: "window", "define.amd": "false" },
+  target: "es2020", // dynamic import()
+  logLevel: "warning",
+});
+
+// The compressed twins, made once here: brotli's best level takes seconds and zopfli's gzip
+// (4 % smaller than gzip -9: what a browser on plain HTTP gets) ten, too slow for a server
+// start (app/static_files.py compresses the small files itself).
+const made = Object.entries(result.metafile.outputs).map(([out, info]) => ({ file: path.basename(out), info }));
+for (const { file } of made) {
   const out = path.join(vendor, file);
-  await build({
-    stdin: { contents: entry, resolveDir: here, sourcefile: `descent-plotly-${name}.js` },
-    outfile: out,
-    format: "iife",
-    globalName: "Plotly",
-    bundle: true,
-    minify: true,
-    legalComments: "none",
-    banner: { js: banner },
-    plugins: [noMapCss, InlineCSSPlugin(), glsl({ minify: true }), environmentPlugin({ NODE_DEBUG: false })],
-    alias: { regl: "@plotly/regl", stream: "stream-browserify" },
-    define: { global: "window", "define.amd": "false" },
-    target: "es2016",
-    logLevel: "warning",
-  });
-  // The compressed twins, made once here: brotli's best level takes seconds and zopfli's gzip
-  // (4 % smaller than gzip -9: what a browser on plain HTTP gets) ten, too slow for a server
-  // start (app/static_files.py compresses the small files itself).
-  const code = readFileSync(out);
+  const banner = banners[file] ?? `/*! plotly.js v${version} (MIT, Copyright Plotly, Inc.): the part Descent Playground's
+ * Plotly builds share (${Object.keys(config.bundles).join(", ")}), imported by them.
+ * Generated, do not edit: rebuild with tools/plotly/build.sh (npm ci + esbuild). */`;
+  const code = Buffer.from(`${banner}\n${readFileSync(out, "utf8")}`);
+  writeFileSync(out, code);
   writeFileSync(`${out}.gz`, await gzipAsync(code, { numiterations: 15 }));
   writeFileSync(`${out}.br`, brotliCompressSync(code, {
     params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: code.length },
   }));
   console.log(`built app/static/vendor/${file}: ${(code.length / 1e3).toFixed(0)} kB`);
-  return { file, traces };
 }
-
-const bundles = {};
-for (const [name, traces] of Object.entries(config.bundles)) bundles[name] = await bundle(name, traces);
-const manifest = { version, bundles, labs: config.labs, default: config.default, locales: config.locales };
+const chunksOf = (file) => made.find((m) => m.file === file).info.imports.map((i) => path.basename(i.path));
+const bundles = Object.fromEntries(Object.entries(config.bundles).map(([name, traces]) => {
+  const file = `${prefix}${name}.min.js`;
+  return [name, { file, traces, imports: chunksOf(file), ...(name === base ? {} : { base }) }];
+}));
+const manifest = { version, bundles, labs: config.labs, default: config.default, base, locales: config.locales };
 writeFileSync(path.join(vendor, "plotly.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 
-// only these bundles: drop what an older version or build left
-const keep = Object.values(bundles).flatMap((b) => [b.file, `${b.file}.br`, `${b.file}.gz`]);
+// only these files: drop what an older version or build left
+const keep = made.flatMap(({ file }) => [file, `${file}.br`, `${file}.gz`]);
 for (const file of readdirSync(vendor)) {
   if (file.startsWith("plotly-") && !keep.includes(file)) rmSync(path.join(vendor, file));
 }

@@ -117,14 +117,52 @@ const boxes = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(
 /**
  * A Plotly chart whose trace updates are collected and applied in one
  * restyle per draw: `set(i, props)` stages, `draw()` paints.
+ *
+ * Charts are created one at a time: a page's first chart at once, each other one in a task
+ * of its own after a paint (those in view first), so the first chart shows without waiting
+ * for every chart of the lab (each costs 30–400 ms of main thread). Until it is plotted, a
+ * chart keeps what it is given: staged values and relayouts go into its first plot, and
+ * calls on its element (Plotly.restyle(chart.el, …), chart.el.on(…)) run right after it.
  */
 export class Chart {
   constructor(el, traces, layout, config = {}) {
     this.el = el;
     this.pending = new Map();
-    this.ready = Plotly.newPlot(el, traces, layout,
-      { ...CONFIG, locale: plotLocale(), ...modeBar(el, traces, layout), ...config });
-    this.ready.then(() => boxes?.observe(el));
+    this.traces = traces;
+    this.layout = layout;
+    this.config = { ...CONFIG, locale: plotLocale(), ...modeBar(el, traces, layout), ...config };
+    this.plotted = false;
+    this.later = []; // calls on the element before the plot, run after it
+    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+    // a 3-D chart waits for the add-on with the 3-D traces, loaded after the first charts
+    this.addon = traces.some((t) => IS_3D.has(t.type)) && addon.url() && !addon.loaded;
+    if (!queue.started && !this.addon) {
+      queue.started = true;
+      this.plot();
+      // a page of one chart (the lab's others are made in the same task as this one)
+      queueMicrotask(() => waiting.size || (document.body.dataset.charts = "all"));
+      return;
+    }
+    // what Plotly puts there, readable before the plot (e.g. el.layout.annotations)
+    Object.assign(el, { data: traces, layout, on: (...args) => this.later.push(() => el.on(...args)) });
+    waiting.set(el, this);
+    delete document.body.dataset.charts;
+    queue.next();
+  }
+
+  /** Plot now (if not yet), with the values staged meanwhile; then the calls made meanwhile. */
+  plot() {
+    if (this.plotted) return this.ready;
+    this.plotted = true;
+    waiting.delete(this.el);
+    for (const [i, props] of this.pending) {
+      for (const [k, v] of Object.entries(props)) if (this.traces[i]) setPath(this.traces[i], k, v);
+    }
+    this.pending.clear();
+    this.resolveReady(Plotly.newPlot(this.el, this.traces, this.layout, this.config));
+    this.ready.then(() => boxes?.observe(this.el)); // redrawn when its box changes size
+    for (const call of this.later.splice(0)) call();
+    return this.ready;
   }
 
   /** Stage new values for trace `index`: raw values, e.g. {x: [..], "marker.color": c}. */
@@ -133,7 +171,7 @@ export class Chart {
   }
 
   draw() {
-    if (!this.pending.size) return;
+    if (!this.pending.size || !this.plotted) return;
     const indices = [...this.pending.keys()];
     const keys = new Set(indices.flatMap((i) => Object.keys(this.pending.get(i))));
     const update = {};
@@ -146,12 +184,22 @@ export class Chart {
   }
 
   relayout(props) {
+    if (!this.plotted) {
+      for (const [k, v] of Object.entries(props)) setPath(this.layout, k, v);
+      return;
+    }
     Plotly.relayout(this.el, props);
   }
 
   /** Replace every trace (e.g. a new surface). */
   react(traces, layout) {
     this.pending.clear();
+    if (!this.plotted) {
+      this.traces = traces;
+      this.layout = layout ?? this.layout;
+      Object.assign(this.el, { data: this.traces, layout: this.layout });
+      return;
+    }
     Plotly.react(this.el, traces, layout ?? this.el.layout);
   }
 }
@@ -186,6 +234,87 @@ function countUpTo(steps, step) {
     else hi = mid;
   }
   return lo;
+}
+
+/** Set `obj`'s "a.b[0].c" to `value` (null deletes it, as in Plotly.relayout), making the way. */
+function setPath(obj, path, value) {
+  const keys = path.replace(/\[(\d+)\]/g, ".$1").split(".");
+  const last = keys.pop();
+  for (const [i, k] of keys.entries()) {
+    obj[k] ??= /^\d+$/.test(keys[i + 1] ?? last) ? [] : {};
+    obj = obj[k];
+  }
+  if (value === null) delete obj[last];
+  else obj[last] = value;
+}
+
+const waiting = new Map(); // element → its Chart, not plotted yet
+/** The charts still to plot: one per task, after a paint, the ones in view first. */
+const queue = {
+  started: false,
+  busy: false,
+  next() {
+    if (this.busy || !waiting.size) return;
+    this.busy = true;
+    wrapPlotly();
+    afterPaint().then(() => {
+      this.busy = false;
+      const charts = [...waiting.values()];
+      if (!addon.loading && charts.some((c) => c.addon)) addon.load().then(() => this.next());
+      const ready = charts.filter((c) => !c.addon || addon.loaded);
+      const chart = ready.find((c) => inView(c.el)) ?? ready[0];
+      chart?.plot();
+      if (!waiting.size) document.body.dataset.charts = "all"; // every chart plotted (for tests)
+      if (chart) this.next(); // else the add-on's arrival goes on
+    });
+  },
+};
+
+/** Plotly's 3-D traces: an add-on to the page's bundle (#plotly-js's data-addon), if any. */
+const addon = {
+  loaded: false,
+  url: () => document.getElementById("plotly-js")?.dataset.addon,
+  load() {
+    this.loading ??= import(this.url()).then(() => {
+      this.loaded = true;
+    }, (error) => {
+      // its charts stay blank: say why, once
+      document.dispatchEvent(new CustomEvent("chart-error", { detail: `cannot load ${this.url()}` }));
+      console.error(error);
+      return new Promise(() => {});
+    });
+    return this.loading;
+  },
+};
+
+/**
+ * Resolves just after the next paint: rAF runs just before it, a task queued from there
+ * just after. A hidden tab paints nothing, so a timer resolves it anyway.
+ */
+export function afterPaint() {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve, 0));
+    setTimeout(resolve, 250);
+  });
+}
+
+function inView(el) {
+  const r = el.getBoundingClientRect();
+  return r.width > 0 && r.bottom > 0 && r.top < innerHeight;
+}
+
+/** A lab's own Plotly calls on a chart not plotted yet run right after its plot. */
+function wrapPlotly() {
+  if (Plotly.restyle.deferring) return;
+  for (const name of ["restyle", "relayout", "update", "react", "extendTraces", "addTraces", "deleteTraces", "moveTraces"]) {
+    const call = Plotly[name];
+    Plotly[name] = Object.assign((gd, ...args) => {
+      const chart = waiting.get(gd);
+      if (!chart) return call(gd, ...args);
+      chart.later.push(() => call(gd, ...args));
+      return chart.ready;
+    }, { deferring: true });
+  }
 }
 
 /** A growing series against steps, thinned so the chart stays fast on long runs. */

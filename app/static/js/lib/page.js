@@ -14,7 +14,7 @@
 
 import { createI18n, translate } from "./i18n.js";
 import { buildControls } from "./controls.js";
-import { plotlyReady, setChartText } from "./charts.js";
+import { afterPaint, plotlyReady, setChartText } from "./charts.js";
 import { setupClassroom } from "./classroom.js";
 import { applyHide, hiddenParams, setupEmbed, tidyShare } from "./embed.js";
 import { LabSession } from "./session.js";
@@ -275,6 +275,8 @@ export function startLab(view) {
       markDirty, pins });
     state.mounted = true;
     translate(document, i18n); // what the view added
+    // the first chart is painted before the messages that came meanwhile are handled
+    return afterPaint();
   }, (error) => {
     session.close(); // no charts to train for: say why, once
     document.body.classList.add("no-charts");
@@ -282,6 +284,7 @@ export function startLab(view) {
     return new Promise(() => {});
   });
   session.connect();
+  document.addEventListener("chart-error", (ev) => toast(`${i18n.t("error.prefix")} ${ev.detail}`));
   const loop = () => {
     if (state.dirty && state.mounted) {
       state.dirty = false;
