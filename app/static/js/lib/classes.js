@@ -38,7 +38,7 @@ export function classValues(top, conf) {
 
 /** The class names to show: uploaded labels as they are, generated ones as "class k". */
 export function classNames(t, names, k) {
-  return Array.from({ length: k }, (_, c) => names?.[c] ?? t("class.n", { k: c }));
+  return Array.from({ length: k }, (_, c) => names?.[c] ?? t("classes.n", { k: c }));
 }
 
 /**
@@ -66,7 +66,7 @@ export function classButtons(group, names, t, current) {
       label.textContent = t(`class.${c}`);
     } else {
       delete label.dataset.i18n;
-      label.textContent = name ?? t("class.n", { k: c });
+      label.textContent = name ?? t("classes.n", { k: c });
     }
     b.classList.toggle("on", c === current);
     b.setAttribute("aria-pressed", String(c === current));
