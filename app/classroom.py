@@ -132,6 +132,10 @@ class Classroom(ClassSide):
             s.outbox.put(encode(exc.to_message()), mirror=False)  # presents no more, runs on
             return True
         self.key = key
+        # followers watching still show the old owner's state (or a student's spotlight)
+        assert self.room is not None
+        off = encode({"type": "spotlight", "on": False})
+        self.room.broadcast([off, *s.outbox.kept.catch_up()])
         self._room_reply(None, resumed=True)
         return True
 
@@ -162,8 +166,9 @@ class Classroom(ClassSide):
         last state for forks), or it stops following."""
         s, grace = self.session, self.session.settings.presenter_grace_s
         view, self.view = self.view, None
+        taken = self.room is not None and self.room.retired.is_set()  # another page has it
         if view is not None:
-            await (view.suspend() if grace else view.close())
+            await (view.suspend(give_back=not taken) if grace or taken else view.close())
         if self.member is not None:
             member, self.member = self.member, None
             await self._leave_class(member)
@@ -171,8 +176,10 @@ class Classroom(ClassSide):
             room, self.room, s.outbox.room = self.room, None, None
             # the lab has settled (no job runs now): pickling it off the event loop is safe
             final = await asyncio.to_thread(snapshot, s.lab, s.speed)
-            if grace and view is not None:
-                await room.away(final)
+            if taken:
+                await room.retire()
+            elif grace and view is not None:
+                await room.away(final, grace)
                 self.rooms.linger(room, grace, lambda: _end(view, room, final))
             else:
                 await room.close(final)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 SILENT = 10.0  # a student not heard of for this long has gone (their process died)
 SERIES_POINTS = 64  # a tile's curve keeps this many points, thinned evenly as it grows
+ANON_TTL = 6 * 3600.0  # as long as a room lives
 MAX_SUMMARY = 8192  # bytes: anything larger on the class channel is not one of ours
 TILE_FIELDS = ("state", "step", "loss", "acc", "diverged", "running", "changed")
 
@@ -66,6 +67,8 @@ class ClassView:
         self.ending: set[asyncio.Task[bool]] = set()  # spotlights ending because the student left
 
     async def start(self) -> None:
+        # a teacher's page back after a reload keeps the class anonymised if it was
+        self.anonymous = await self.bus.get(f"room:{self.code}:anon") == b"1"
         await self.bus.subscribe(class_channel(self.code), self._heard)
         self.task = asyncio.create_task(self._loop())
 
@@ -191,6 +194,7 @@ class ClassView:
 
     async def anonymise(self, on: bool) -> None:
         self.anonymous = on
+        await self.bus.set(f"room:{self.code}:anon", b"1" if on else b"0", ANON_TTL)
         if self.spot is not None and self.spot_kept is not None:
             self._to_room([self._spot_message(self.spot[0])], self.spot_kept)
 

@@ -16,6 +16,7 @@ from app import join, pages, qr, static_files
 from app.bus import make_bus
 from app.hosts import AllowedHosts, origin_allowed
 from app.limits import JoinRate, SessionsPerClient
+from app.logs import hide_room_keys
 from app.protocol import LabSpec, ProtocolError
 from app.rooms import Rooms
 from app.scheduler import Scheduler
@@ -29,6 +30,7 @@ NO_SUCH_LAB = 4404
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the worker threads live as long as the app runs."""
     settings = settings or Settings.from_env()
+    hide_room_keys()
     check_limits(settings.limits, registry())  # an unknown lab or param stops the start
     specs = {lab_id: LabSpec(cls, settings) for lab_id, cls in registry().items()}
     scheduler = Scheduler(

@@ -59,6 +59,7 @@ class Relay(Presented):
         self.wake = asyncio.Event()
         self.task = asyncio.create_task(self._publish())
         self.failures = 0
+        self.retired = asyncio.Event()  # never set: a relay has no owner to change
 
     async def _round(self) -> None:
         batch = Batch([(self.channel, data) for data in self._waiting()])

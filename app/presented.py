@@ -31,6 +31,7 @@ from app.kept import Kept
 log = logging.getLogger("descent.rooms")
 ROOM_TTL = 6 * 3600.0  # a room not refreshed for this long is gone (its process died)
 FINAL_TTL = 2 * 3600.0  # forks of a closed room, this long after the presenter left
+AWAY_MARGIN = 30.0  # seconds a waiting room outlives its grace if its process died
 SEP = "\x1e"  # between texts on the channel: JSON escapes every control character
 
 
@@ -67,6 +68,8 @@ class Presented:
         return f"/labs/{self.lab_id}?follow={self.code}"
 
     def broadcast(self, texts: Iterable[str]) -> None:
+        if self.retired.is_set():
+            return  # another page presents the room now: nothing of this one goes there
         if self.frame is not None:  # an older frame goes first, as in the outbox
             self.queue.append(b"F" + self.frame.encode())
             self.frame = None
@@ -74,6 +77,8 @@ class Presented:
         self.wake.set()
 
     def broadcast_frame(self, text: str) -> None:
+        if self.retired.is_set():
+            return
         self.frame = text
         self.wake.set()
 
@@ -95,6 +100,8 @@ class Presented:
     async def _round(self) -> None:
         """Publish what waits, and store what changed for latecomers, in one batch."""
         items = self._waiting()
+        if self.retired.is_set():
+            return  # the room's state and meta are the new owner's
         batch = Batch([(room_key(self.code), data) for data in items])
         if self.kept.dirty:
             dirty = {name: self.kept.fields[name].encode() for name in self.kept.dirty}
@@ -139,12 +146,14 @@ class Presented:
         if data.decode(errors="replace") == self.owner or self.retired.is_set():
             return
         self.retired.set()
+        self.task.cancel()  # publish nothing more: the room is the new owner's
         if self.final is None and self.on_taken is not None:
             self.on_taken()  # still presenting: its session gives the room up
 
-    async def away(self, final: bytes) -> None:
+    async def away(self, final: bytes, grace: float) -> None:
         """The presenter's socket closed: publish what waits, keep its last state for forks
-        and for its page coming back (``Rooms.linger`` decides when the room closes)."""
+        and for its page coming back (``Rooms.linger`` decides when the room closes). The
+        room's meta expires soon after the grace, should this process die meanwhile."""
         await self._stop()
         self.final = final
         for request in list(self.unanswered):  # asked as the session ended: it never will
@@ -152,6 +161,8 @@ class Presented:
         with contextlib.suppress(BusDown):
             await self._round()
             await self.bus.set(room_key(self.code, "final"), final, FINAL_TTL)
+            if not self.retired.is_set():
+                await self.bus.set(room_key(self.code), self._meta(), grace + AWAY_MARGIN)
 
     async def retire(self) -> None:
         """Another session presents this room now: stop, and leave the room to it."""

@@ -109,6 +109,8 @@ class Rooms:
                     if await self.bus.set(room_key(code), b"{}", ROOM_TTL, only_new=True):
                         break
             code, hashed = back or (code, key_hash(key))
+            if back is not None:  # the old owner's state is not ours: latecomers get ours
+                await self.bus.delete(room_key(code, "kept"), room_key(code, "final"))
             room = Presented(self.bus, code, lab_id, params, kept, on_fork, hashed, on_taken)
         except BusDown as exc:
             raise unavailable("present later, or ask the operator") from exc

@@ -58,6 +58,8 @@ def test_a_reloaded_presenter_gets_its_room_class_and_run_back(
         ada = join(client, stack, code, "Ada")
         watcher = stack.enter_context(client.websocket_connect(f"/ws/beans?follow={code}"))
         until_frame(watcher)
+        teacher.send_json({"op": "class", "do": "anonymise", "on": True, "id": "a"})
+        recv_until(teacher, "class")
         teacher.close()  # the teacher's page reloads
         time.sleep(0.3)
         teacher, opening = back(client, stack, code, key)
@@ -69,11 +71,21 @@ def test_a_reloaded_presenter_gets_its_room_class_and_run_back(
         assert (room["room"], room["resumed"], room["key"]) == (code, True, key)
         # the followers go on with the same room: the teacher's next steps reach them
         assert step(teacher, 2)["step"] == 9
-        assert recv_until(watcher, "frame")["step"] == 9
+        assert frame_at(watcher, 9)["step"] == 9  # after the resumed state at step 7
         # and the class too: Ada's tile comes back, her summaries flow again
         ada.send_json({"op": "step", "steps": 3})
-        teacher.send_json({"op": "class", "do": "view", "open": True})
+        teacher.send_json({"op": "class", "do": "view", "open": True, "id": "v"})
+        assert recv_until(teacher, "class")["anonymous"] is True  # as the teacher had set it
         class_until(teacher, lambda t: by_name(t).get("Ada", {}).get("step") == 10)
+
+
+def frame_at(ws: Socket, step: int) -> dict[str, Any]:
+    """The follower's frame at ``step`` (it is handed the resumed state first)."""
+    for _ in range(50):
+        frame = recv_until(ws, "frame")
+        if frame["step"] == step:
+            return frame
+    raise AssertionError(f"no frame at step {step}")
 
 
 def recv_frame(messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -129,7 +141,7 @@ def test_a_second_page_takes_the_room_from_the_first(client: TestClient) -> None
         assert taken == {"type": "room_closed", "room": code, "taken": True}
         assert step(first, 1)["step"] == 6  # the first page's run goes on, privately
         assert step(second, 2)["step"] == 7
-        assert recv_until(watcher, "frame")["step"] == 7  # the room shows the second page
+        assert frame_at(watcher, 7)["step"] == 7  # the room shows the second page
 
 
 def test_the_key_reaches_only_the_presenters_page(client: TestClient) -> None:
@@ -144,3 +156,43 @@ def test_the_key_reaches_only_the_presenters_page(client: TestClient) -> None:
         step(teacher, 1)
         seen += until_frame(watcher)
         assert all(m["type"] != "room" and key not in str(m) for m in seen)
+
+
+def test_after_a_takeover_latecomers_and_followers_get_the_new_pages_state(
+    client: TestClient,
+) -> None:
+    with ExitStack() as stack:
+        first = stack.enter_context(client.websocket_connect("/ws/beans"))
+        open_beans(first)
+        code, key = present(first)
+        first.send_json({"op": "play"})  # the first page plays; the second comes back paused
+        recv_until(first, "state")
+        watcher = stack.enter_context(client.websocket_connect(f"/ws/beans?follow={code}"))
+        until_frame(watcher)
+        second, _ = back(client, stack, code, key)
+        recv_until(first, "room_closed")
+        first.send_json({"op": "configure", "params": {"lr": 0.07}})  # its own run now
+        recv_until(first, "config")
+        # the watcher is handed the second page's state: paused, its params
+        assert recv_until(watcher, "state")["running"] is False
+        step(second, 1)
+        late = stack.enter_context(client.websocket_connect(f"/ws/beans?follow={code}"))
+        caught = until_frame(late)
+        states = [m["running"] for m in caught if m["type"] == "state"]
+        assert states == [False]  # one state, the new owner's (not the old one's "playing")
+        assert caught[0]["params"]["lr"] == 0.3  # the first page's change (0.07) stayed its own
+
+
+def test_the_key_never_reaches_the_log() -> None:
+    import logging
+
+    from app.logs import HideRoomKeys, hide_room_keys
+
+    hide_room_keys()
+    filters = logging.getLogger("uvicorn.error").filters
+    assert any(isinstance(f, HideRoomKeys) for f in filters)
+    url = "/ws/beans?present=K7QX2&key=s3cr3t-Key_1"
+    line = '%s - "WebSocket %s" [accepted]'
+    record = logging.LogRecord("uvicorn.error", logging.INFO, "", 0, line, ("1.2", url), None)
+    HideRoomKeys().filter(record)
+    assert "s3cr3t" not in record.getMessage() and "present=K7QX2&key=…" in record.getMessage()

@@ -78,6 +78,7 @@ export function setupClassroom(ctx) {
       return null;
     }
   }
+  if (state.following) sessionStorage.removeItem(presentKey); // a student now, not that room's teacher
   async function showRoom(msg) {
     const fresh = state.room !== msg.room;
     state.room = msg.room;
@@ -137,6 +138,12 @@ export function setupClassroom(ctx) {
     }
     if (presented()?.room !== msg.room) return;
     sessionStorage.removeItem(presentKey); // too late to come back, or another tab presents it
+    if (state.room === msg.room) { // this page presented it until now: it presents no more
+      state.room = null;
+      classView?.stop();
+      setPresenting(false);
+      $("present-dialog")?.close();
+    }
     toast(i18n.t(msg.taken ? "present.taken" : "present.lost"));
   };
   $("btn-fork")?.addEventListener("click", () => {
