@@ -109,10 +109,25 @@ const boxes = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(
     if (target._fullLayout && r.width > 0 && r.height > 0) fitting.add(target);
   }
   if (fitting.size) requestAnimationFrame(() => {
-    for (const gd of fitting) if (gd.isConnected) Plotly.Plots.resize(gd);
+    for (const gd of fitting) fit(gd, 2);
     fitting.clear();
   });
 });
+
+/** Redraw `gd` at its box's size, and check: Plotly's autosize sometimes keeps the old size
+ * (seen on circles' square plane after a phone turned and back), and no new box change would
+ * say so; then the box's size is given explicitly. */
+function fit(gd, tries) {
+  if (!gd.isConnected || !gd._fullLayout) return;
+  Plotly.Plots.resize(gd).then(() => {
+    const svg = gd.querySelector(".main-svg");
+    const box = gd.getBoundingClientRect();
+    const off = svg && box.height > 0 && Math.abs(svg.getBoundingClientRect().height - box.height) > 1;
+    if (!off) return;
+    if (tries > 1) setTimeout(() => fit(gd, tries - 1), 100);
+    else Plotly.relayout(gd, { width: Math.round(box.width), height: Math.round(box.height) });
+  }, () => {}); // a hidden chart: it is fitted when it shows (its box changes then)
+}
 
 /**
  * A Plotly chart whose trace updates are collected and applied in one
