@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from app.bus import Bus, BusDown
 from app.kept import Kept
 from app.member import HEARTBEAT, PERIOD, class_channel, control_channel
-from app.presented import SEP, Presented
+from app.presented import SEP, Presented, room_key
 from app.protocol import encode
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class ClassView:
 
     async def start(self) -> None:
         # a teacher's page back after a reload keeps the class anonymised if it was
-        self.anonymous = await self.bus.get(f"room:{self.code}:anon") == b"1"
+        self.anonymous = await self.bus.get(room_key(self.code, "anon")) == b"1"
         await self.bus.subscribe(class_channel(self.code), self._heard)
         self.task = asyncio.create_task(self._loop())
 
@@ -194,7 +194,7 @@ class ClassView:
 
     async def anonymise(self, on: bool) -> None:
         self.anonymous = on
-        await self.bus.set(f"room:{self.code}:anon", b"1" if on else b"0", ANON_TTL)
+        await self.bus.set(room_key(self.code, "anon"), b"1" if on else b"0", ANON_TTL)
         if self.spot is not None and self.spot_kept is not None:
             self._to_room([self._spot_message(self.spot[0])], self.spot_kept)
 
@@ -213,12 +213,12 @@ class ClassView:
         tile = self.tiles.get(sid) if sid is not None else None
         if sid is None or tile is None or tile.get("state") != "forked":
             return sid is None
-        channel = f"room:{self.code}:spot:{secrets.token_hex(6)}"
+        channel = room_key(self.code, f"spot:{secrets.token_hex(6)}")
         self.spot, self.spot_kept = (sid, channel), Kept()
         self.outbox.room = None  # the teacher's own messages stay out of the room meanwhile
         self.room.kept = self.spot_kept  # latecomers catch up on the student's run
         with contextlib.suppress(BusDown):
-            await self.bus.delete(f"room:{self.code}:kept")
+            await self.bus.delete(room_key(self.code, "kept"))
         self._to_room([self._spot_message(sid)], self.spot_kept)
         await self.bus.subscribe(channel, self._relayed)
         name = None if self.anonymous else tile.get("name")
@@ -244,7 +244,7 @@ class ClassView:
         with contextlib.suppress(BusDown):
             await self.bus.unsubscribe(channel, self._relayed)
             await self.command({"do": "unspotlight", "id": sid})
-            await self.bus.delete(f"room:{self.code}:kept")
+            await self.bus.delete(room_key(self.code, "kept"))
         own = self.outbox.kept
         off = encode({"type": "spotlight", "on": False})
         own.note([off])
