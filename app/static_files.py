@@ -19,6 +19,7 @@ import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -143,16 +144,32 @@ def plotly_url(lab: str) -> str:
 
 
 def plotly_addon_url(lab: str) -> str | None:
-    """The hashed URL of the add-on with ``lab``'s other traces (the 3-D ones), loaded after
+    """The hashed URL of the add-on with ``lab``'s other traces (3-D, or bars), loaded after
     its first charts; None for a lab the base bundle draws alone."""
     bundle = plotly_bundle(lab)
     return url(f"vendor/{bundle['file']}") if "base" in bundle else None
 
 
-def plotly_chunks() -> tuple[str, ...]:
-    """The plain URLs of the chunks the bundles share: named by their content's hash."""
-    names = {c for b in plotly_bundles()["bundles"].values() for c in b.get("imports", [])}
-    return tuple(f"{PREFIX}vendor/{name}" for name in sorted(names))
+def plotly_addon_traces(lab: str) -> str:
+    """The trace types only ``lab``'s add-on draws, space-separated: a chart with one of them
+    waits for the add-on."""
+    bundle = plotly_bundle(lab)
+    if "base" not in bundle:
+        return ""
+    base = plotly_bundles()["bundles"][bundle["base"]]["traces"]
+    return " ".join(t for t in bundle["traces"] if t not in base)
+
+
+def plotly_chunks(lab: str) -> tuple[str, ...]:
+    """The plain URLs of the chunks ``lab``'s bundles (its base and add-on) import, shared
+    with other bundles and named by their content's hash: the page preloads them."""
+    bundle = plotly_bundle(lab)
+    base = plotly_bundles()["bundles"][bundle.get("base", "")] if "base" in bundle else {}
+    return chunk_urls(c for b in (bundle, base) for c in b.get("imports", []))
+
+
+def chunk_urls(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(f"{PREFIX}vendor/{name}" for name in sorted(set(names)))
 
 
 IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;'"]*?["'](\.{1,2}/[^"']+)["']""", re.MULTILINE)
@@ -178,7 +195,9 @@ def module_imports(path: str) -> tuple[str, ...]:
 def serve(app: ASGIApp) -> Any:
     """``app`` behind ServeStatic for ``/static/``: plain and hashed URLs of every file."""
     files = prepared()
-    immutable = {PREFIX + files.hashed(path) for path in files.hashes} | set(plotly_chunks())
+    immutable = {PREFIX + files.hashed(path) for path in files.hashes} | set(
+        chunk_urls(c for b in plotly_bundles()["bundles"].values() for c in b.get("imports", []))
+    )
 
     def headers(extra: Any, path: str, url: str) -> None:
         # the content's hash, the same in every worker and on every host

@@ -145,8 +145,11 @@ def test_module_preloads_name_what_the_imports_ask_for(client: TestClient) -> No
             assert reply.status_code == 200 and reply.headers["etag"], url
             immutable = "immutable" in reply.headers["cache-control"]
             assert immutable == (url in chunks), f"{url}: {reply.headers['cache-control']}"
-    # every import of the lab's module, however deep (circles' own imports name neither)
-    assert "/static/js/lib/tile_pics.js" in module_preloads(client.get("/labs/circles").text)
+    # every import of the lab's module, however deep (circles' own imports name neither);
+    # not the class view, a teacher's only, which classroom.js imports when a room is presented
+    preloads = module_preloads(client.get("/labs/circles").text)
+    assert {"/static/js/lib/membership.js", "/static/js/lib/embed.js"} <= set(preloads)
+    assert not {"/static/js/lib/classview.js", "/static/js/lib/tile_pics.js"} & set(preloads)
 
 
 def test_each_lab_page_loads_its_bundle(client: TestClient) -> None:
@@ -156,9 +159,15 @@ def test_each_lab_page_loads_its_bundle(client: TestClient) -> None:
         # the base bundle first, for every lab: the first charts do not wait for the 3-D traces
         assert f'<script id="plotly-js" type="module" src="/static/vendor/{base}.' in page, lab
         addon = bundle_of(lab)["file"].removesuffix(".js")
-        assert (f'data-addon="/static/vendor/{addon}.' in page) == (lab == "beans"), lab
+        has_addon = lab in ("beans", "digits")
+        assert (f'data-addon="/static/vendor/{addon}.' in page) == has_addon, lab
+        if has_addon:  # the traces a chart waits for
+            base_traces = BUNDLES["bundles"]["2d"]["traces"]
+            extra = [t for t in bundle_of(lab)["traces"] if t not in base_traces]
+            assert f'data-addon-traces="{" ".join(extra)}"' in page, lab
     assert bundle_of("beans") != bundle_of("circles")  # the 3-D traces only where drawn
-    assert bundle_of("beans")["base"] == BUNDLES["base"]
+    assert bundle_of("beans")["base"] == bundle_of("digits")["base"] == BUNDLES["base"]
+    assert "bar" in bundle_of("digits")["traces"] and "bar" not in bundle_of("beans")["traces"]
 
 
 @pytest.mark.parametrize("encoding", ["br", "gzip"])
@@ -184,9 +193,9 @@ def twin_bytes(url: str, encoding: str) -> bytes:
 
 
 def test_no_encoding_asked_gets_the_plain_file(client: TestClient) -> None:
-    reply = client.get(static_files.plotly_url("digits"), headers={"Accept-Encoding": "identity"})
+    reply = client.get(static_files.plotly_url("circles"), headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in reply.headers
-    assert reply.content == (VENDOR / bundle_of("digits")["file"]).read_bytes()
+    assert reply.content == (VENDOR / bundle_of("circles")["file"]).read_bytes()
 
 
 def test_small_files_are_compressed_at_start_too(client: TestClient) -> None:
@@ -303,3 +312,36 @@ def test_a_temp_folder_that_cannot_be_made_serves_the_files_as_shipped(
 
     monkeypatch.setattr(tempfile, "gettempdir", no_temp)
     assert static_files.compressed_copy("v4", NAMES) == static_files.STATIC
+
+
+LEFT_OUT = BUILD["left_out"]["names"]
+LEFT_OUT_RE = re.compile(rf"""\b({"|".join(LEFT_OUT)})\s*:|["']({"|".join(LEFT_OUT)})\b""")
+
+
+def names_left_out(source: str) -> set[str]:
+    """Left-out Plotly features a script names: as a key (`sliders: [`) or in a string
+    (`"error_y.array"`): the bundles lack their code (tools/plotly/core.js, stackgl.mjs)."""
+    return {name for pair in LEFT_OUT_RE.findall(source) for name in pair if name}
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_no_lab_uses_what_the_bundles_left_out(lab: str) -> None:
+    used = set().union(*(names_left_out(p.read_text(encoding="utf-8")) for p in scripts_of(lab)))
+    assert not used, (
+        f"the {lab} lab uses {sorted(used)}, left out of the Plotly bundles: take it out of "
+        "left_out in tools/plotly/traces.json and tools/plotly/core.js, and rebuild"
+    )
+
+
+def test_left_out_scan_can_fail() -> None:
+    source = 'layout = { sliders: [] }; restyle({ "error_y.array": [1] }); surfaceaxis: 2'
+    assert names_left_out(source) == {"sliders", "error_y", "surfaceaxis"}
+    assert names_left_out("const images = 3; slidersOpen(); x.updatemenus_ = 1") == set()
+
+
+def test_the_bundles_leave_it_out() -> None:
+    """The stackgl code dropped is gone, and what was kept is there (drawn in the browser
+    tests: beans' bowl is a surface with scatter3d paths)."""
+    code = (VENDOR / bundle_of("beans")["file"]).read_text(encoding="utf-8")
+    assert "gl_cone3d is not in Descent Playground's Plotly build" in code
+    assert "gl_surface3d is not in" not in code and "gl_scatter3d is not in" not in code

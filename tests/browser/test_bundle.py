@@ -64,8 +64,9 @@ def test_plotly_speaks_chinese_on_zh_pages(page: Page, server: str) -> None:
     # Plotly's own hint after a zoom, from its zh-CN dictionary
     expect(page.locator(".notifier-note")).to_contain_text("双击返回缩小显示")
     shot(page, "bundle-zh-zoom-hint")
-    page.locator("#lang-toggle").click()  # in place: the next hint is English
-    assert page.evaluate("document.getElementById('chart-loss')._context.locale") == "en"
+    page.locator("#lang-toggle").click()  # in place (once the English strings are fetched)
+    page.wait_for_function("document.getElementById('chart-loss')._context.locale === 'en'",
+                           polling=100)  # fmt: skip
 
 
 @pytest.fixture

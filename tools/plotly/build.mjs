@@ -12,6 +12,7 @@ import { build } from "esbuild";
 import { environmentPlugin } from "esbuild-plugin-environment";
 import { glsl } from "esbuild-plugin-glsl";
 import { gzipAsync } from "@gfx/zopfli";
+import { prune } from "./stackgl.mjs";
 
 const require = createRequire(import.meta.url);
 const InlineCSSPlugin = require("esbuild-plugin-inline-css");
@@ -26,6 +27,28 @@ const noMapCss = {
   setup(b) {
     b.onResolve({ filter: /^maplibre-gl\/dist\/maplibre-gl\.css$/ }, () => ({ path: "map-css", namespace: "empty" }));
     b.onLoad({ filter: /.*/, namespace: "empty" }, () => ({ contents: "", loader: "js" }));
+  },
+};
+
+// The stackgl modules that surface and scatter3d (without surfaceaxis or error bars) draw with
+const STACKGL = ["gl_plot3d", "gl_line3d", "gl_scatter3d", "gl_surface3d", "ndarray", "ndarray_linear_interpolate"];
+const stackgl = {
+  name: "stackgl-pruned",
+  setup(b) {
+    b.onLoad({ filter: /plotly\.js[\\/]stackgl_modules[\\/]index\.js$/ }, (a) => {
+      const { code, kept, of } = prune(readFileSync(a.path, "utf8"), STACKGL);
+      console.log(`stackgl_modules: kept ${kept} of ${of} modules`);
+      return { contents: code, loader: "js" };
+    });
+  },
+};
+
+// Plotly's `require("culori")` → ./culori.mjs (what that file says); only Plotly's requires
+const culori = {
+  name: "culori-slim",
+  setup(b) {
+    b.onResolve({ filter: /^culori$/ }, (a) => (a.importer.includes(`${path.sep}plotly.js${path.sep}`)
+      ? { path: path.join(here, "culori.mjs") } : undefined));
   },
 };
 
@@ -53,7 +76,7 @@ for (const [name, traces] of Object.entries(config.bundles)) {
  * An add-on to the "${base}" build: it registers ${extra.join(", ")} into the Plotly that build made.`}
  * Generated, do not edit: rebuild with tools/plotly/build.sh (npm ci + esbuild). */`;
   entries[`${prefix}${name}.min`] = [
-    name === base ? 'window.Plotly = require("plotly.js/lib/core");' : "",
+    name === base ? 'window.Plotly = require("./core.js");' : "", // Plotly's core, trimmed
     "window.Plotly.register([",
     ...requires(extra),
     ...(name === base ? requires(config.locales.map((l) => `locales/${l}`)) : []),
@@ -70,7 +93,7 @@ const result = await build({
   minify: true,
   legalComments: "none",
   metafile: true,
-  plugins: [virtualEntries, noMapCss, InlineCSSPlugin(), glsl({ minify: true }), environmentPlugin({ NODE_DEBUG: false })],
+  plugins: [virtualEntries, noMapCss, stackgl, culori, InlineCSSPlugin(), glsl({ minify: true }), environmentPlugin({ NODE_DEBUG: false })],
   alias: { regl: "@plotly/regl", stream: "stream-browserify" },
   define: { global: "window", "define.amd": "false" },
   target: "es2020", // dynamic import()

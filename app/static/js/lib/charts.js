@@ -149,8 +149,8 @@ export class Chart {
     this.plotted = false;
     this.later = []; // calls on the element before the plot, run after it
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
-    // a 3-D chart waits for the add-on with the 3-D traces, loaded after the first charts
-    this.addon = traces.some((t) => IS_3D.has(t.type)) && addon.url() && !addon.loaded;
+    // a chart with a trace of the add-on's (3-D, bars) waits for it: loaded after the first charts
+    this.addon = traces.some((t) => addon.traces().has(t.type)) && addon.url() && !addon.loaded;
     if (!queue.started && !this.addon) {
       queue.started = true;
       this.plot();
@@ -285,10 +285,12 @@ const queue = {
   },
 };
 
-/** Plotly's 3-D traces: an add-on to the page's bundle (#plotly-js's data-addon), if any. */
+/** The lab's add-on to the page's Plotly (#plotly-js's data-addon), if any, and the trace
+ * types only it draws (data-addon-traces). */
 const addon = {
   loaded: false,
   url: () => document.getElementById("plotly-js")?.dataset.addon,
+  traces: () => new Set((document.getElementById("plotly-js")?.dataset.addonTraces ?? "").split(" ")),
   load() {
     this.loading ??= import(this.url()).then(() => {
       this.loaded = true;

@@ -5,10 +5,34 @@
 // a follower's socket becomes its own session when it forks.
 
 import { copyText, openDialog } from "./embed.js";
-import { setupClassView } from "./classview.js";
 import { setupMembership } from "./membership.js";
 
 const $ = (id) => document.getElementById(id);
+
+/**
+ * The class view (lib/classview.js and its tile pictures) as a stand-in that loads it when a
+ * room is first presented: only a presenting teacher sees it, so a learner's page does not
+ * fetch it. Calls made while it loads are replayed in order; before that, only `start` does
+ * anything (there is no class to stop, update or relabel yet).
+ */
+function lazyClassView(ctx) {
+  let view = null, loading = null;
+  const queue = [];
+  const call = (name) => (...args) => {
+    if (view) return view[name](...args);
+    if (!loading && name !== "start") return undefined;
+    queue.push([name, args]);
+    loading ??= import("./classview.js").then(({ setupClassView }) => {
+      view = setupClassView(ctx);
+      for (const [n, a] of queue.splice(0)) view[n](...a);
+    }, (err) => {
+      loading = null;
+      ctx.toast(`${ctx.i18n.t("error.prefix")} ${err.message}`);
+    });
+    return undefined;
+  };
+  return { start: call("start"), stop: call("stop"), update: call("update"), relabel: call("relabel") };
+}
 
 /** Save `text` as a file named `filename`, without a round trip to the server. */
 function download(filename, text, type) {
@@ -216,7 +240,7 @@ export function setupClassroom(ctx) {
   };
 
   // -- the class --------------------------------------------------------------------
-  const classView = $("classview") ? setupClassView(ctx) : null;
+  const classView = $("classview") ? lazyClassView(ctx) : null;
   handlers.class = (msg) => classView?.update(msg);
   const member = { spotlight: null };
   handlers.spotlight = (msg) => { // a follower: the room shows a student's run, or the teacher's again

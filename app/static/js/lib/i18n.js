@@ -1,9 +1,21 @@
-// Chinese and English. Strings come from the catalogs the server embeds in
-// the page; elements carry data-i18n (text), data-i18n-tip (tooltip) and
-// data-i18n-aria (aria-label) keys, so a language switch needs no reload.
+// Chinese and English. The page embeds its own language's strings (English where one is not
+// translated) and the URLs of the other language's catalog files, fetched on the first
+// switch; elements carry data-i18n (text), data-i18n-tip (tooltip) and data-i18n-aria
+// (aria-label) keys, so a language switch needs no reload.
 
-export function createI18n(catalogs, lang) {
+/** catalogs: {lang: strings}; files: {lang: [URLs of its catalogs, merged in order]}. */
+export function createI18n(catalogs, lang, files = {}) {
   const listeners = [];
+  const loading = {}; // lang → the promise of its catalogs
+  function load(want) {
+    if (catalogs[want]) return Promise.resolve();
+    loading[want] ??= Promise.all((files[want] ?? []).map((url) => fetch(url).then((r) => {
+      if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+      return r.json();
+    }))).then((parts) => { catalogs[want] = Object.assign({}, ...parts); })
+      .finally(() => { delete loading[want]; });
+    return loading[want];
+  }
   const i18n = {
     lang,
     /** The string for `key` with {name} placeholders filled; falls back to English, then the key. */
@@ -14,8 +26,10 @@ export function createI18n(catalogs, lang) {
     has(key) {
       return key in (catalogs[i18n.lang] ?? {}) || key in (catalogs.en ?? {});
     },
-    /** Switch language and re-translate the page and every listener. */
-    set(newLang) {
+    /** Switch language (fetching its strings the first time) and re-translate the page and
+     * every listener. Rejects, leaving the language as it was, if they cannot be fetched. */
+    async set(newLang) {
+      await load(newLang);
       i18n.lang = newLang;
       document.documentElement.lang = newLang === "zh" ? "zh-CN" : "en";
       translate(document, i18n);

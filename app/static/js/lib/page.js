@@ -49,7 +49,7 @@ function isTyping(ev) {
 
 export function startLab(view) {
   const boot = JSON.parse($("boot").textContent);
-  const i18n = createI18n(boot.catalogs, boot.lang);
+  const i18n = createI18n(boot.catalogs, boot.lang, boot.catalog_files);
   const defaults = defaultsOf(boot.schema);
   const state = { params: { ...defaults }, running: false, step: -1, langExplicit: boot.lang_explicit,
     dirty: false, hello: null };
@@ -248,9 +248,10 @@ export function startLab(view) {
   const lessonKit = setupLessons(lessons, { i18n, send, state, view });
   $("lang-toggle")?.addEventListener("click", (ev) => {
     ev.preventDefault(); // switch in place, no reload
-    state.langExplicit = true;
-    i18n.set(i18n.lang === "zh" ? "en" : "zh");
-    writeUrl();
+    i18n.set(i18n.lang === "zh" ? "en" : "zh").then(() => {
+      state.langExplicit = true;
+      writeUrl();
+    }, () => toast(i18n.t("site.lang_failed")));
   });
   const chartText = () => setChartText({ png: i18n.t("chart.png"), camera: i18n.t("chart.camera") });
   const classroom = setupClassroom({ i18n, toast, send, handlers, state, follow: query.follow,

@@ -1,0 +1,53 @@
+"""A lab page embeds its own language's strings only, and where the other language's are."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.app.test_embed import boot
+
+I18N = Path(__file__).resolve().parents[2] / "app" / "static" / "i18n"
+
+
+def catalog(lang: str, lab: str) -> dict[str, str]:
+    """The site's and the lab's strings in ``lang``, read from the files independently."""
+    merged: dict[str, str] = {}
+    for name in ("site", lab):
+        merged.update(json.loads((I18N / lang / f"{name}.json").read_text(encoding="utf-8")))
+    return merged
+
+
+@pytest.mark.parametrize(("lang", "other"), [("en", "zh"), ("zh", "en")])
+def test_the_page_embeds_one_language_filled_with_english(
+    client: TestClient, lang: str, other: str
+) -> None:
+    data = boot(client.get(f"/labs/beans?lang={lang}").text)
+    assert list(data["catalogs"]) == [lang]
+    assert data["catalogs"][lang] == {**catalog("en", "beans"), **catalog(lang, "beans")}
+    assert list(data["catalog_files"]) == [other]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_other_language_is_fetched_from_cacheable_files(client: TestClient, lang: str) -> None:
+    data = boot(client.get(f"/labs/circles?lang={lang}").text)
+    ((other, urls),) = data["catalog_files"].items()
+    fetched: dict[str, str] = {}
+    for url in urls:
+        got = client.get(url)
+        assert got.status_code == 200 and "immutable" in got.headers["cache-control"]
+        fetched.update(got.json())
+    assert fetched == catalog(other, "circles")
+
+
+def test_the_page_text_uses_the_english_fallback(client: TestClient) -> None:
+    """A string with no Chinese yet shows in English on a Chinese page, not as its key."""
+    zh, en = catalog("zh", "neuron"), catalog("en", "neuron")
+    untranslated = sorted(set(en) - set(zh))
+    page = boot(client.get("/labs/neuron?lang=zh").text)["catalogs"]["zh"]
+    for key in untranslated:
+        assert page[key] == en[key]
+    assert page["site.name"] == zh["site.name"] != en["site.name"]
