@@ -95,7 +95,14 @@ def check_static(base: str) -> None:
     assert plotly is not None and css is not None
     status, kind, body = get(base, plotly.group(1))
     check(status == 200 and "javascript" in kind, f"{plotly.group(1)}: {status} {kind}")
-    check(b"plotly.js v" in body[:300] and len(body) > 500_000, f"{plotly.group(1)}: not Plotly")
+    check(b"plotly.js v" in body[:300] and len(body) > 100_000, f"{plotly.group(1)}: not Plotly")
+    # the 3-D add-on and the chunks the builds share, which the page preloads
+    addon = re.search(r'data-addon="(/static/vendor/plotly-[^"]+)"', page)
+    chunks = re.findall(r'<link rel="modulepreload" href="(/static/vendor/plotly-[^"]+)"', page)
+    check(addon is not None and len(chunks) > 0, "/labs/beans: no Plotly add-on or shared chunk")
+    for url in [addon.group(1) if addon else "", *chunks]:
+        status, kind, body = get(base, url)
+        check(status == 200 and b"plotly.js v" in body[:300], f"{url}: {status}, not Plotly")
     for url in (plotly.group(1), css.group(1)):
         headers = head(base, url, **{"Accept-Encoding": "gzip"})
         check("immutable" in headers.get("cache-control", ""), f"{url}: {headers}")
