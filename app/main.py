@@ -15,9 +15,10 @@ from starlette.requests import Request
 from app import join, pages, qr, static_files
 from app.bus import make_bus
 from app.hosts import AllowedHosts, origin_allowed
+from app.labspec import LabSpec
 from app.limits import JoinRate, SessionsPerClient
 from app.logs import hide_room_keys
-from app.protocol import LabSpec, ProtocolError
+from app.protocol import ProtocolError
 from app.rooms import Rooms
 from app.scheduler import Scheduler
 from app.session import Session

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from app.labspec import LabSpec
 from app.pacing import Pacer, StepJob
 from app.protocol import (
     CLASSROOM_OPS,
     CORE_OPS,
     PROTOCOL_VERSION,
-    LabSpec,
     ProtocolError,
     encode,
     shown,

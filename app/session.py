@@ -27,11 +27,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from app.classmates import ClassCommand
 from app.classroom import Classroom, ForkRequest, RoomTaken
 from app.inbox import POLICY_VIOLATION, WAKE, Inbox
+from app.labspec import LabSpec
 from app.ops import Ops
 from app.outbox import Outbox, RateLimit, StalledError
 from app.pacing import Pacer, StepJob
 from app.protocol import (
-    LabSpec,
     ProtocolError,
     encode,
 )
