@@ -102,7 +102,7 @@ def render(request: Request, template: str, names: list[str], **context: Any) ->
     switches: both catalogs inline weighed about 10 kB more, gzipped, on every cold load."""
     lang = language(request)
     strings = catalogs(names)
-    shown = {**strings["en"], **strings[lang]}
+    shown = {**strings["en"], **{k: v for k, v in strings[lang].items() if v}}
 
     def t(key: str) -> str:
         return shown.get(key) or key

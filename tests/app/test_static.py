@@ -315,12 +315,14 @@ def test_a_temp_folder_that_cannot_be_made_serves_the_files_as_shipped(
 
 
 LEFT_OUT = BUILD["left_out"]["names"]
-LEFT_OUT_RE = re.compile(rf"""\b({"|".join(LEFT_OUT)})\s*:|["']({"|".join(LEFT_OUT)})\b""")
+WORDS = "|".join(LEFT_OUT)
+LEFT_OUT_RE = re.compile(rf"""\b({WORDS})\s*[:=](?!=)|["'.]({WORDS})\b""")
 
 
 def names_left_out(source: str) -> set[str]:
-    """Left-out Plotly features a script names: as a key (`sliders: [`) or in a string
-    (`"error_y.array"`): the bundles lack their code (tools/plotly/core.js, stackgl.mjs)."""
+    """Left-out Plotly features a script names: as a key (`sliders: [`), assigned
+    (`layout.sliders = …`), or in a string, dotted or not (`"xaxis.rangeslider.visible"`):
+    the bundles lack their code (tools/plotly/core.js, stackgl.mjs)."""
     return {name for pair in LEFT_OUT_RE.findall(source) for name in pair if name}
 
 
@@ -336,7 +338,9 @@ def test_no_lab_uses_what_the_bundles_left_out(lab: str) -> None:
 def test_left_out_scan_can_fail() -> None:
     source = 'layout = { sliders: [] }; restyle({ "error_y.array": [1] }); surfaceaxis: 2'
     assert names_left_out(source) == {"sliders", "error_y", "surfaceaxis"}
-    assert names_left_out("const images = 3; slidersOpen(); x.updatemenus_ = 1") == set()
+    source = 'relayout(gd, { "xaxis.rangeslider.visible": true }); layout.images = []'
+    assert names_left_out(source) == {"rangeslider", "images"}
+    assert names_left_out("let n = images === 3; slidersOpen(); x.updatemenus_ = 1") == set()
 
 
 def test_the_bundles_leave_it_out() -> None:

@@ -133,3 +133,28 @@ def test_a_3d_addon_that_cannot_load_says_so(browser: Browser, server: str) -> N
         expect(page.locator("#chart-loss .main-svg").first).to_be_visible()  # the rest draws
         expect(page.locator("#chart-surface")).to_be_empty()
         expect(page.locator("#conn")).to_have_attribute("data-state", "open")
+
+
+def test_a_language_switch_that_cannot_fetch_its_strings_says_so(page: Page, server: str) -> None:
+    """The page holds its own language's strings only: the other language's come on the first
+    switch. If they cannot, the page says so and stays as it was; the next click tries again."""
+    page.goto(f"{server}/labs/circles?lang=en")
+    drawn(page)
+    failing = {"on": True}
+
+    def catalogs(route: Route) -> None:
+        if failing["on"]:
+            route.fulfill(status=500, body="down")
+        else:
+            route.continue_()
+
+    page.route("**/static/i18n/zh/**", catalogs)
+    page.locator("#lang-toggle").click()
+    expect(page.locator("#toast")).to_contain_text("The other language could not be loaded")
+    expect(page.locator("#btn-play")).to_contain_text("Play")
+    assert "lang=zh" not in page.url and page.evaluate("document.documentElement.lang") == "en"
+    failing["on"] = False
+    page.locator("#lang-toggle").click()
+    expect(page.locator("#btn-play")).to_contain_text("播放")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    assert "lang=zh" in page.url

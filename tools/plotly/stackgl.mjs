@@ -12,8 +12,8 @@ const REQUIRE = /__webpack_require__\((\d+)\)/g;
 /** The module map's bodies by id, the entry's id, and where the map starts and ends. */
 function modules(src) {
   const starts = [...src.matchAll(MODULE)];
-  const end = src.indexOf(END, starts.at(-1).index);
-  if (!starts.length || end < 0) throw new Error("stackgl_modules/index.js: not the webpack layout this expects");
+  const end = starts.length ? src.indexOf(END, starts.at(-1).index) : -1;
+  if (end < 0) throw new Error("stackgl_modules/index.js: not the webpack layout this expects");
   const bodies = new Map(starts.map((m, i) => [m[1], src.slice(m.index, i + 1 < starts.length ? starts[i + 1].index : end)]));
   return { bodies, entry: starts[0][1], from: starts[0].index, to: end };
 }
@@ -21,7 +21,10 @@ function modules(src) {
 /** `src` with only the modules that `keep` (names of the entry's exports) reach. */
 export function prune(src, keep) {
   const { bodies, entry, from, to } = modules(src);
-  const exported = [...bodies.get(entry).matchAll(/^\s+(\w+): __webpack_require__\((\d+)\),$/gm)];
+  const exported = [...bodies.get(entry).matchAll(/^\s+(\w+): __webpack_require__\((\d+)\),?$/gm)];
+  // every export understood, or one this misses would lose its modules and not be stubbed
+  const keys = (bodies.get(entry).match(/^\s+\w+:/gm) ?? []).length;
+  if (exported.length !== keys) throw new Error(`stackgl_modules: read ${exported.length} of ${keys} exports`);
   const unknown = keep.filter((k) => !exported.some((m) => m[1] === k));
   if (unknown.length) throw new Error(`stackgl_modules exports no ${unknown.join(", ")}`);
   const reached = new Set([entry]);
@@ -38,5 +41,9 @@ export function prune(src, keep) {
     entryBody = entryBody.replace(line, `    ${name}: function () { throw new Error("${name} is not in Descent Playground's Plotly build (tools/plotly/stackgl.mjs)"); },`);
   }
   const kept = [...bodies].filter(([id]) => reached.has(id)).map(([id, body]) => (id === entry ? entryBody : body));
-  return { code: src.slice(0, from) + kept.join("") + src.slice(to), kept: reached.size, of: bodies.size };
+  const code = src.slice(0, from) + kept.join("") + src.slice(to);
+  for (const [, id] of code.matchAll(REQUIRE)) {
+    if (!reached.has(id)) throw new Error(`stackgl_modules: module ${id} is required but was pruned`);
+  }
+  return { code, kept: reached.size, of: bodies.size };
 }

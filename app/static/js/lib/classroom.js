@@ -13,22 +13,30 @@ const $ = (id) => document.getElementById(id);
  * The class view (lib/classview.js and its tile pictures) as a stand-in that loads it when a
  * room is first presented: only a presenting teacher sees it, so a learner's page does not
  * fetch it. Calls made while it loads are replayed in order; before that, only `start` does
- * anything (there is no class to stop, update or relabel yet).
+ * anything (there is no class to stop, update or relabel yet). If the module cannot be
+ * loaded, the teacher is told, and the next call tries again from the room's last `start`.
  */
 function lazyClassView(ctx) {
-  let view = null, loading = null;
-  const queue = [];
+  let view = null, loading = null, room = null;
+  let queue = [];
+  const load = () => import("./classview.js").then(({ setupClassView }) => {
+    view = setupClassView(ctx);
+    for (const [n, a] of queue.splice(0)) view[n](...a);
+  }).catch((err) => {
+    view = null;
+    loading = null;
+    queue = [];
+    console.error(err);
+    ctx.toast(`${ctx.i18n.t("error.prefix")} ${err.message}`);
+  });
   const call = (name) => (...args) => {
+    if (name === "start") room = args;
+    else if (name === "stop") room = null;
     if (view) return view[name](...args);
-    if (!loading && name !== "start") return undefined;
+    if (!loading && !room) return undefined; // no class, and none to show
+    if (!loading && name !== "start") queue.push(["start", room]); // again, after a failure
     queue.push([name, args]);
-    loading ??= import("./classview.js").then(({ setupClassView }) => {
-      view = setupClassView(ctx);
-      for (const [n, a] of queue.splice(0)) view[n](...a);
-    }, (err) => {
-      loading = null;
-      ctx.toast(`${ctx.i18n.t("error.prefix")} ${err.message}`);
-    });
+    loading ??= load();
     return undefined;
   };
   return { start: call("start"), stop: call("stop"), update: call("update"), relabel: call("relabel") };

@@ -7,15 +7,6 @@
 export function createI18n(catalogs, lang, files = {}) {
   const listeners = [];
   const loading = {}; // lang → the promise of its catalogs
-  function load(want) {
-    if (catalogs[want]) return Promise.resolve();
-    loading[want] ??= Promise.all((files[want] ?? []).map((url) => fetch(url).then((r) => {
-      if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-      return r.json();
-    }))).then((parts) => { catalogs[want] = Object.assign({}, ...parts); })
-      .finally(() => { delete loading[want]; });
-    return loading[want];
-  }
   const i18n = {
     lang,
     /** The string for `key` with {name} placeholders filled; falls back to English, then the key. */
@@ -26,10 +17,17 @@ export function createI18n(catalogs, lang, files = {}) {
     has(key) {
       return key in (catalogs[i18n.lang] ?? {}) || key in (catalogs.en ?? {});
     },
-    /** Switch language (fetching its strings the first time) and re-translate the page and
-     * every listener. Rejects, leaving the language as it was, if they cannot be fetched. */
-    async set(newLang) {
-      await load(newLang);
+    /** Fetch `want`'s strings if the page does not have them yet: the only step of a switch
+     * that can fail (the server is gone). */
+    load(want) {
+      if (catalogs[want]) return Promise.resolve();
+      loading[want] ??= Promise.all((files[want] ?? []).map(fetchCatalog))
+        .then((parts) => { catalogs[want] = Object.assign({}, ...parts); })
+        .finally(() => { delete loading[want]; });
+      return loading[want];
+    },
+    /** Switch to a loaded language and re-translate the page and every listener. */
+    set(newLang) {
       i18n.lang = newLang;
       document.documentElement.lang = newLang === "zh" ? "zh-CN" : "en";
       translate(document, i18n);
@@ -40,6 +38,15 @@ export function createI18n(catalogs, lang, files = {}) {
     },
   };
   return i18n;
+}
+
+/** A catalog by its hashed URL, or by its plain one if the server has since been updated
+ * (a page open across a redeploy names files that are gone). */
+async function fetchCatalog(url) {
+  let reply = await fetch(url);
+  if (reply.status === 404) reply = await fetch(url.replace(/\.[0-9a-f]{12}\.json$/, ".json"));
+  if (!reply.ok) throw new Error(`${url}: HTTP ${reply.status}`);
+  return reply.json();
 }
 
 export function translate(root, i18n) {

@@ -248,10 +248,15 @@ export function startLab(view) {
   const lessonKit = setupLessons(lessons, { i18n, send, state, view });
   $("lang-toggle")?.addEventListener("click", (ev) => {
     ev.preventDefault(); // switch in place, no reload
-    i18n.set(i18n.lang === "zh" ? "en" : "zh").then(() => {
+    const toggle = ev.currentTarget;
+    if (toggle.getAttribute("aria-busy") === "true") return; // the first switch's strings are on their way
+    const want = i18n.lang === "zh" ? "en" : "zh";
+    toggle.setAttribute("aria-busy", "true");
+    i18n.load(want).then(() => {
+      i18n.set(want);
       state.langExplicit = true;
       writeUrl();
-    }, () => toast(i18n.t("site.lang_failed")));
+    }, () => toast(i18n.t("site.lang_failed"))).finally(() => toggle.removeAttribute("aria-busy"));
   });
   const chartText = () => setChartText({ png: i18n.t("chart.png"), camera: i18n.t("chart.camera") });
   const classroom = setupClassroom({ i18n, toast, send, handlers, state, follow: query.follow,
