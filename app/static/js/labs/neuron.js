@@ -1,12 +1,14 @@
 // Neuron: why cross-entropy learns faster. Two copies of one sigmoid neuron
 // train in lockstep, one per cost; the page shows their outputs and costs per
 // epoch, where each sits on σ(z), the live gradients and each cost's surface.
-// Only drawing happens here; the server does the math.
+// Only drawing happens here; the server does the math. A race of costs and optimizers
+// (issue 15) draws its racers over the same charts: neuron/race.js.
 
 import { startLab } from "../lib/page.js";
 import { list, rows } from "../lib/arrays.js";
 import { COLORS, Chart, Series, appendPath, baseLayout, num, pathShown, paren } from "../lib/charts.js";
 import { copySeries, pinCurve, pinLegend, pinPath, setPinTraces } from "../lib/pin_traces.js";
+import { NeuronRace, OWN_PARAMS, TRACES, gradientsHtml, racePanel } from "./neuron/race.js";
 
 const NOTES_EPOCHS = 300; // the notes' horizon (engine NOTES_EPOCHS)
 const RUNS = {
@@ -31,6 +33,9 @@ const fresh = () => ({ a: new Series(), cost: new Series(), path: { w: [], b: []
 const S = { frame: null, sample: { x: 1, y: 0 }, surfaces: {}, log: true, zSpan: 6, xMax: 0,
   runs: { quadratic: fresh(), cross_entropy: fresh() } };
 const charts = {};
+const race = new NeuronRace();
+let panel;
+const RACE_BASE = { output: 4, cost: 2, sigmoid: 7, quadratic: 5, cross_entropy: 5 }; // after each chart's own
 const $ = (id) => document.getElementById(id);
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
@@ -144,6 +149,7 @@ function placePlateau(w, b, cost) {
 
 function onFrame(f) {
   S.frame = f;
+  race.onFrame(f);
   for (const name of NAMES) {
     const run = f.runs?.[name];
     if (!run) continue;
@@ -157,6 +163,7 @@ function onFrame(f) {
 
 function reset() {
   for (const name of NAMES) S.runs[name] = fresh();
+  race.clear();
   S.zSpan = 6;
   S.xMax = 0;
   drawSigmoidCurve();
@@ -167,11 +174,14 @@ function reset() {
 function draw() {
   const f = S.frame;
   drawEpochs();
+  raceTraces(!!race.frame);
   if (f) {
     drawSigmoid(f);
     drawSurfaces(f);
     drawGradients(f);
   }
+  if (race.frame) race.stage(charts, RACE_BASE, { params: ctx.params(), t, y: S.sample.y, xMax: S.xMax });
+  panel.update();
   Object.values(charts).forEach((c) => c.draw());
 }
 
@@ -181,7 +191,7 @@ function drawEpochs() {
     charts.output.set(i, { x: R.a.x, y: R.a.y });
     charts.cost.set(i, { x: R.cost.x, y: R.cost.y });
   });
-  const last = Math.max(...NAMES.map((n) => S.runs[n].a.x.at(-1) ?? 0));
+  const last = Math.max(...NAMES.map((n) => S.runs[n].a.x.at(-1) ?? 0), ...race.runs.map((R) => R.a.x.at(-1) ?? 0));
   const xMax = Math.max(NOTES_EPOCHS, Math.ceil(last / 50) * 50);
   charts.output.set(3, { x: [0, xMax], y: [S.sample.y, S.sample.y] });
   if (xMax !== S.xMax) {
@@ -196,7 +206,8 @@ function drawEpochs() {
 
 /** The notes' table as rings on the output chart, when the params are the notes' own. */
 function drawTable(p) {
-  const rowsFor = p.x === 1 && p.y === 0 && p.lr === 0.15 ? TABLE[`${p.w0},${p.b0}`] : null;
+  const notes = p.x === 1 && p.y === 0 && p.lr === 0.15 && !p.race?.length; // not a race's rates
+  const rowsFor = notes ? TABLE[`${p.w0},${p.b0}`] : null;
   const runs = p.costs === "both" ? NAMES : [p.costs];
   const x = [], y = [], label = [];
   if (rowsFor) for (const name of runs) TABLE_EPOCHS.forEach((e, i) => {
@@ -219,7 +230,7 @@ function drawSigmoidCurve() {
 }
 
 function drawSigmoid(f) {
-  const zs = NAMES.map((n) => f.runs[n]?.z).filter((z) => z != null);
+  const zs = [...NAMES.map((n) => f.runs[n]?.z).filter((z) => z != null), ...race.zs()];
   const need = Math.max(6, Math.ceil(Math.max(0, ...zs.map(Math.abs)) + 1));
   if (need > S.zSpan) {
     S.zSpan = need;
@@ -231,7 +242,11 @@ function drawSigmoid(f) {
   });
   // The tangent belongs to the quadratic run: its slope is the factor that run's gradient carries.
   const run = f.runs.quadratic ?? f.runs.cross_entropy;
-  if (run?.z == null) return;
+  if (run?.z == null) { // a race: each racer's point, no tangent
+    charts.sigmoid.set(2, { x: [], y: [] });
+    charts.sigmoid.set(5, { x: [], y: [], text: [] });
+    return;
+  }
   const d = 0.22 * S.zSpan, s = run.sigma_prime;
   charts.sigmoid.set(2, { x: [run.z - d, run.z + d], y: [run.a - s * d, run.a + s * d] });
   // The slope as a number, in the top-left corner the curve never reaches.
@@ -245,7 +260,7 @@ function drawSurfaces(f) {
     chart.set(1, { x: path.w, y: path.b });
     chart.set(2, path.w.length ? { x: [path.w[0]], y: [path.b[0]] } : { x: [], y: [] });
     chart.set(3, run ? { x: [run.w], y: [run.b] } : { x: [], y: [] });
-    chart.set(4, surfaceLabel(name, !!run));
+    chart.set(4, surfaceLabel(name, !!run || !!f.race?.some((r) => r.cost_name === name)));
   }
 }
 
@@ -289,6 +304,7 @@ function runBlock(name, run) {
 }
 
 function drawGradients(f) {
+  if (f.race) return void ($("grads").innerHTML = gradientsHtml(race, ctx.params(), t, S.sample));
   const blocks = NAMES.map((name) => runBlock(name, f.runs[name]));
   $("grads").innerHTML = `${blocks.join("")}<p class="takeaway">${t("grad.takeaway")}</p>`;
 }
@@ -320,12 +336,32 @@ function relabel() {
   NAMES.forEach((n) => titles(charts[n], "axis.w", "axis.b"));
   applyLang();
   if (S.params) drawTable(S.params);
+  panel.render();
   ctx.markDirty();
 }
 
 function paramsChanged(p) {
   S.params = p;
   drawTable(p);
+  panel.sync(p);
+}
+
+/**
+ * The racers' traces exist only during a race (a plain run paints as fast as before). The
+ * pins' traces come after a chart's own: taken off while the race's go on, then redrawn.
+ */
+function raceTraces(on) {
+  if (on === !!S.raceTraces) return;
+  S.raceTraces = on;
+  for (const [name, make] of Object.entries(TRACES)) {
+    const chart = charts[name], base = RACE_BASE[name];
+    for (const i of [...chart.pending.keys()]) if (i >= base) chart.pending.delete(i);
+    setPinTraces(chart, []);
+    const count = chart.el.data.length - base;
+    if (on) Plotly.addTraces(chart.el, make());
+    else if (count > 0) Plotly.deleteTraces(chart.el, Array.from({ length: count }, (_, i) => base + i));
+  }
+  ctx.pins?.redraw();
 }
 
 startLab({
@@ -345,8 +381,10 @@ startLab({
     mountSigmoid();
     mountSurfaces();
     applyLang();
+    panel = racePanel($("race"), { t, send: c.send, params: c.params }, race, () => ctx.markDirty());
   },
   on: { data: onData, surface: onSurface, frame: onFrame },
+  ownControls: OWN_PARAMS,
   paramsChanged,
   reset,
   draw,
