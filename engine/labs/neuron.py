@@ -50,9 +50,11 @@ SURFACE_SIZE = 61  # grid points per axis of each cost surface
 # plateau fills the corner z = w + b > 2.5 where the saturated start sits.
 NEURON_WINDOW = Window(-3.0, 3.0, -3.0, 3.0)
 
+_PLAIN: dict[str, Any] = {"race": [], "race_cost": [], "race_lr": []}  # the notes race nobody
+
 PRESETS: dict[str, dict[str, Any]] = {
-    "gentle": {"w0": 0.6, "b0": 0.9},  # a = σ(1.5) ≈ 0.818: wrong, not saturated
-    "saturated": {"w0": 2.0, "b0": 2.0},  # a = σ(4) ≈ 0.982: σ′ ≈ 0.018
+    "gentle": {"w0": 0.6, "b0": 0.9, **_PLAIN},  # a = σ(1.5) ≈ 0.818: wrong, not saturated
+    "saturated": {"w0": 2.0, "b0": 2.0, **_PLAIN},  # a = σ(4) ≈ 0.982: σ′ ≈ 0.018
     # Issue 15: the saturated start, raced. Plain descent on the quadratic cost crawls on
     # its plateau; cross-entropy cancels σ′; Adam, whose steps are about η whatever the
     # slope, walks the quadratic cost off the plateau and wins.
@@ -60,7 +62,8 @@ PRESETS: dict[str, dict[str, Any]] = {
              "race_cost": ["quadratic", "cross_entropy", "quadratic"], "race_lr": [],
              "race_eps": 0.05},
 }  # fmt: skip
-"""The two starts of the notes' table, as ``{w0, b0}`` param overrides, and a race."""
+"""The two starts of the notes' table, as ``{w0, b0}`` param overrides (ending any race),
+and a race."""
 
 
 # -- the lab ------------------------------------------------------------------

@@ -97,7 +97,9 @@ def test_catalogs_cover_every_race_key_the_page_asks_for() -> None:
         keys |= set(re.findall(r'\bt\("((?:race|panel)\.[\w.]+)"', source))
     keys -= {"race.distance", "race.arrow.grad"}  # the beans' racers only (distance, arrows)
     keys |= {"race.tie", "race.winner", "race.restart", "race.start", "race.takeaway"}
-    keys |= {f"param.optimizer.{o}" for o in ("gd", "momentum", "nesterov", "rmsprop", "adam")}
+    optimizers = ("gd", "momentum", "nesterov", "rmsprop", "adam")
+    keys |= {f"param.optimizer.{o}" for o in optimizers}
+    keys |= {f"race.short.{name}" for name in (*optimizers, "quadratic", "cross_entropy")}
     assert "race.cost" in keys and sorted(k for k in keys if k not in en) == []
     for key in keys:
         assert set(re.findall(r"\{(\w+)\}", en[key])) == set(re.findall(r"\{(\w+)\}", zh[key])), key

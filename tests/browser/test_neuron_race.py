@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import learner, shot
+from tests.browser.conftest import SHOTS, learner, shot
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +78,11 @@ def test_race_three_racers_from_the_saturated_start_and_see_three_paths_and_a_wi
         expect(page.locator("#grads .racer")).to_have_count(3)
         expect(page.locator("#race tr.won")).to_have_count(1)
         assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        page.evaluate("scrollTo(0, 0)")  # the sticky header stays on top of a full-page shot
         shot(page, f"neuron-race-{lang}-{width}")
+        page.locator(".race-panel").screenshot(
+            path=str(SHOTS / f"neuron-race-panel-{lang}-{width}.png")
+        )
 
         # ending the race brings the plain runs back
         page.locator("#race [data-act=stop]").click()

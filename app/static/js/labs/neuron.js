@@ -192,7 +192,8 @@ function drawEpochs() {
     charts.cost.set(i, { x: R.cost.x, y: R.cost.y });
   });
   const last = Math.max(...NAMES.map((n) => S.runs[n].a.x.at(-1) ?? 0), ...race.runs.map((R) => R.a.x.at(-1) ?? 0));
-  const xMax = Math.max(NOTES_EPOCHS, Math.ceil(last / 50) * 50);
+  // a race zooms in on its first epochs (most finish well before the notes' 300)
+  const xMax = Math.max(race.frame ? 50 : NOTES_EPOCHS, Math.ceil(last / 50) * 50);
   charts.output.set(3, { x: [0, xMax], y: [S.sample.y, S.sample.y] });
   if (xMax !== S.xMax) {
     S.xMax = xMax;

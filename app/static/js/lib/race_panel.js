@@ -47,6 +47,7 @@ export function swatch(i, arrow = null) {
  *   defaults  the first draft's racers, [{optimizer, lr, cost}]
  *   eps, epsMax  the finish line's default and largest ε
  *   arrows    whether the arrows' key shows under the editor
+ *   rate      the learning rate's letter (α unless given)
  *   name(r, params, t), loss(r), status(r, t)  a racer's name, cost and distance to go
  */
 export class RacePanel {
@@ -116,7 +117,7 @@ export class RacePanel {
     const rows = this.draft.map((r, i) => `<div class="race-row">${swatch(i)}${costs(r.cost, i)}
       <select data-field="optimizer" data-i="${i}" aria-label="${t("race.optimizer", { i: i + 1 })}" title="${t("race.optimizer.tip")}">${options(r.optimizer)}</select>
       <input type="number" class="ctl-num" data-field="lr" data-i="${i}" min="0.0001" max="10" step="any" value="${r.lr ?? ""}"
-        placeholder="α = ${this.ctx.params().lr}" aria-label="${t("race.lr", { i: i + 1 })}" title="${t("race.lr.tip")}">
+        placeholder="${this.kind.rate ?? "α"} = ${this.ctx.params().lr}" aria-label="${t("race.lr", { i: i + 1 })}" title="${t("race.lr.tip")}">
       <button type="button" class="mini" data-act="remove" data-i="${i}" title="${t("race.remove")}" aria-label="${t("race.remove")}"${this.draft.length <= 2 ? " disabled" : ""}>×</button></div>`);
     this.root.querySelector(".race-editor").innerHTML = `${rows.join("")}
       <div class="race-actions">

@@ -14,7 +14,7 @@ const range = (n) => Array.from({ length: n }, (_, i) => i);
 
 /** A racer's name: its cost, its optimizer and its rate (its own, or the lab's live lr). */
 export function racerName(r, params, t) {
-  return `${t(`run.${r.cost_name}`)} · ${t(`param.optimizer.${r.optimizer}`)} · η = ${r.lr ?? params.lr}`;
+  return `${t(`race.short.${r.cost_name}`)} · ${t(`race.short.${r.optimizer}`)} · η = ${r.lr ?? params.lr}`;
 }
 
 // -- traces, added to each chart after its own while a race runs ------------------------
@@ -127,7 +127,7 @@ const DEFAULTS = [{ optimizer: "gd", cost: "quadratic", lr: null }, { optimizer:
 
 export function racePanel(root, ctx, race, onSelect) {
   return new RacePanel(root, ctx, race, onSelect, {
-    costs: COSTS, defaults: DEFAULTS, eps: 0.05, epsMax: 0.5, arrows: false, name: racerName,
+    costs: COSTS, defaults: DEFAULTS, eps: 0.05, epsMax: 0.5, arrows: false, rate: "η", name: racerName,
     loss: (r) => r.cost, status: (r, t) => `|a − y| = ${num(r.gap, 4)}`,
   });
 }
