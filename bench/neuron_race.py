@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import time
 from typing import Any
 
-from app.protocol import encode
+from bench.beans_race import per_frame
 from engine.labs.neuron import Neuron, NeuronParams
 
 RACE = ("gd", "momentum", "nesterov", "rmsprop", "adam")
@@ -26,21 +25,6 @@ RUNS: dict[str, dict[str, Any]] = {
     "race of 5": {"race": RACE,
                   "race_cost": ("quadratic", "cross_entropy", "quadratic", "cross_entropy")},
 }  # fmt: skip
-
-
-def per_frame(params: NeuronParams, speed: int, frames: int) -> tuple[float, int]:
-    """(CPU ms per frame, bytes per frame) over ``frames`` frames, restarting on divergence."""
-    lab = Neuron(params)
-    encode(lab.frame())  # warm up
-    size = 0
-    start = time.process_time()
-    for _ in range(frames):
-        lab.step(speed)
-        lab.take_messages()
-        size += len(encode(lab.frame()))
-        if lab.diverged:
-            lab.restart()
-    return (time.process_time() - start) / frames * 1000, size // frames
 
 
 def main() -> None:
@@ -53,7 +37,7 @@ def main() -> None:
         base = None
         for name, extra in RUNS.items():
             params = dataclasses.replace(NeuronParams(), w0=2.0, b0=2.0, **extra)
-            ms, size = per_frame(params, speed, args.frames)
+            ms, size = per_frame(params, speed, args.frames, Neuron)
             base = base or ms
             print(f"{speed:>5}  {name:<16} {ms:>12.3f} {ms / base:>9.2f} {size:>7}")
 

@@ -5,21 +5,15 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from fastapi.testclient import TestClient
-from starlette.testclient import WebSocketTestSession
 
 from engine.labs.neuron import PRESETS
 from tests.app.conftest import recv_until
+from tests.app.test_beans_race import configure
 
 ROOT = Path(__file__).resolve().parents[2]
 JS = ("labs/neuron.js", "labs/neuron/race.js", "lib/race_panel.js")
-
-
-def configure(ws: WebSocketTestSession, params: dict[str, Any], msg_id: str) -> dict[str, Any]:
-    ws.send_json({"op": "configure", "id": msg_id, "params": params})
-    return recv_until(ws, "config")
 
 
 def test_a_race_over_the_socket_reports_racers_and_a_winner(client: TestClient) -> None:

@@ -4,9 +4,10 @@ on a laptop and a phone (issue 15): three racers, three paths, a winner."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import SHOTS, learner, shot
+from tests.browser.test_beans_race import prop, trace_len
 
 pytestmark = pytest.mark.browser
 
@@ -17,14 +18,6 @@ WORDS = {
     "en": {"start": "Start race", "adam": "Adam", "epochs": "after 25 epochs"},
     "zh": {"start": "开始比赛", "adam": "Adam", "epochs": "25 个周期后"},
 }
-
-
-def trace_len(page: Page, chart: str, index: int) -> int:
-    return int(page.evaluate(f"() => document.getElementById('{chart}').data[{index}].x.length"))
-
-
-def prop(page: Page, chart: str, index: int, path: str) -> object:
-    return page.evaluate(f"() => document.getElementById('{chart}').data[{index}].{path}")
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])

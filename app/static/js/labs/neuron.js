@@ -9,6 +9,7 @@ import { list, rows } from "../lib/arrays.js";
 import { COLORS, Chart, Series, appendPath, baseLayout, num, pathShown, paren } from "../lib/charts.js";
 import { copySeries, pinCurve, pinLegend, pinPath, setPinTraces } from "../lib/pin_traces.js";
 import { NeuronRace, OWN_PARAMS, TRACES, gradientsHtml, racePanel } from "./neuron/race.js";
+import { showRaceTraces } from "../lib/race_panel.js";
 
 const NOTES_EPOCHS = 300; // the notes' horizon (engine NOTES_EPOCHS)
 const RUNS = {
@@ -347,22 +348,10 @@ function paramsChanged(p) {
   panel.sync(p);
 }
 
-/**
- * The racers' traces exist only during a race (a plain run paints as fast as before). The
- * pins' traces come after a chart's own: taken off while the race's go on, then redrawn.
- */
 function raceTraces(on) {
   if (on === !!S.raceTraces) return;
   S.raceTraces = on;
-  for (const [name, make] of Object.entries(TRACES)) {
-    const chart = charts[name], base = RACE_BASE[name];
-    for (const i of [...chart.pending.keys()]) if (i >= base) chart.pending.delete(i);
-    setPinTraces(chart, []);
-    const count = chart.el.data.length - base;
-    if (on) Plotly.addTraces(chart.el, make());
-    else if (count > 0) Plotly.deleteTraces(chart.el, Array.from({ length: count }, (_, i) => base + i));
-  }
-  ctx.pins?.redraw();
+  showRaceTraces(charts, TRACES, RACE_BASE, on, ctx.pins);
 }
 
 startLab({

@@ -4,7 +4,7 @@
 // finish line and the winner. Only drawing and editing happen here; the server races.
 
 import { COLORS, Series, appendPath, num } from "../../lib/charts.js";
-import { ARROWS, MAX_RACERS, RacePanel as Panel, STYLES, swatch } from "../../lib/race_panel.js";
+import { ARROWS, MAX_RACERS, RacePanel as Panel, Racers, STYLES, swatch } from "../../lib/race_panel.js";
 
 export { ARROWS, MAX_RACERS, STYLES, swatch };
 export const OWN_PARAMS = ["race", "race_lr", "race_eps"];
@@ -50,36 +50,20 @@ export function racerName(r, params, t) {
   return `${t(`param.optimizer.${r.optimizer}`)} · α = ${r.lr ?? params.lr}`;
 }
 
-export class Race {
-  constructor() {
-    this.frame = null; // the last frame's race entries, or null outside a race
-    this.finish = null;
-    this.selected = 0; // whose update the rule panel shows
-    this.clear();
-  }
-
+/** The beans' racers: each one's path over the bowl and its cost curves. */
+export class Race extends Racers {
   clear() {
     this.paths = range(MAX_RACERS).map(() => ({ w: [], b: [], cost: [] }));
     this.loss = range(MAX_RACERS).map(() => new Series());
     this.excess = range(MAX_RACERS).map(() => new Series());
   }
 
-  onFrame(f, optCost) {
-    this.finish = f.finish;
-    if (!f.race) {
-      if (this.frame) this.clear();
-      this.frame = null;
-      return;
+  record(r, i, f, optCost) {
+    appendPath(this.paths[i], r.path, ["w", "b", "cost"], MAX_PATH);
+    if (r.loss != null) {
+      this.loss[i].push(f.step, r.loss);
+      this.excess[i].push(f.step, Math.max(r.loss - (optCost ?? 0), 1e-12));
     }
-    this.frame = f.race;
-    if (this.selected >= f.race.length) this.selected = 0;
-    f.race.forEach((r, i) => {
-      appendPath(this.paths[i], r.path, ["w", "b", "cost"], MAX_PATH);
-      if (r.loss != null) {
-        this.loss[i].push(f.step, r.loss);
-        this.excess[i].push(f.step, Math.max(r.loss - (optCost ?? 0), 1e-12));
-      }
-    });
   }
 
   /**

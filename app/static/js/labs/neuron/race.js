@@ -5,7 +5,7 @@
 // finish line is on the output: |a − y| ≤ ε. Only drawing happens here; the server races.
 
 import { COLORS, Series, appendPath, num, pathShown } from "../../lib/charts.js";
-import { MAX_RACERS, RacePanel, STYLES, swatch } from "../../lib/race_panel.js";
+import { MAX_RACERS, RacePanel, Racers, STYLES, swatch } from "../../lib/race_panel.js";
 
 export const OWN_PARAMS = ["race", "race_cost", "race_lr", "race_eps"];
 const COSTS = ["quadratic", "cross_entropy"];
@@ -40,33 +40,17 @@ export const TRACES = {
 
 // -- the race's state -------------------------------------------------------------------
 
-export class NeuronRace {
-  constructor() {
-    this.frame = null; // the last frame's race entries, or null outside a race
-    this.finish = null;
-    this.selected = 0;
-    this.clear();
-  }
-
+/** The neuron's racers: each one's output and cost curves and its path over its cost. */
+export class NeuronRace extends Racers {
   clear() {
     this.runs = range(MAX_RACERS).map(() => ({ a: new Series(), cost: new Series(), path: { w: [], b: [] } }));
   }
 
-  onFrame(f) {
-    this.finish = f.finish;
-    if (!f.race) {
-      if (this.frame) this.clear();
-      this.frame = null;
-      return;
-    }
-    this.frame = f.race;
-    if (this.selected >= f.race.length) this.selected = 0;
-    f.race.forEach((r, i) => {
-      const R = this.runs[i];
-      if (r.a != null && !r.diverged) R.a.push(f.epoch, r.a);
-      if (r.cost != null && !r.diverged) R.cost.push(f.epoch, Math.max(r.cost, 1e-12));
-      appendPath(R.path, r.path, ["w", "b"], MAX_PATH, f.step);
-    });
+  record(r, i, f) {
+    const R = this.runs[i];
+    if (r.a != null && !r.diverged) R.a.push(f.epoch, r.a);
+    if (r.cost != null && !r.diverged) R.cost.push(f.epoch, Math.max(r.cost, 1e-12));
+    appendPath(R.path, r.path, ["w", "b"], MAX_PATH, f.step);
   }
 
   /** The z of every racer, for the σ chart's span. */
