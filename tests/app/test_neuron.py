@@ -184,6 +184,7 @@ def keys_the_page_uses() -> set[str]:
     """Every catalog key the template and the page module name literally, plus the patterns."""
     html = (ROOT / "app/templates/labs/neuron.html").read_text()
     js = (ROOT / "app/static/js/labs/neuron.js").read_text()
+    js += "".join(p.read_text() for p in sorted((ROOT / "app/static/js/labs/neuron").glob("*.js")))
     keys = set(re.findall(r"""\bt\(['"]([\w.]+)['"]""", html + js))
     keys |= set(re.findall(r'data-i18n(?:-tip)?="([\w.]+)"', html))
     for name in ("quadratic", "cross_entropy"):  # t(`run.${name}`), t(`grad.def.${name}`)

@@ -6,10 +6,11 @@
 
 import { startLab } from "../lib/page.js";
 import { list, rows } from "../lib/arrays.js";
-import { COLORS, Chart, Series, appendPath, baseLayout, num, pathShown, paren } from "../lib/charts.js";
+import { COLORS, Chart, Series, appendPath, baseLayout, num, pathShown } from "../lib/charts.js";
 import { copySeries, pinCurve, pinLegend, pinPath, setPinTraces } from "../lib/pin_traces.js";
 import { NeuronRace, OWN_PARAMS, TRACES, gradientsHtml, racePanel } from "./neuron/race.js";
 import { showRaceTraces } from "../lib/race_panel.js";
+import { plainGradientsHtml } from "./neuron/gradients.js";
 
 const NOTES_EPOCHS = 300; // the notes' horizon (engine NOTES_EPOCHS)
 const RUNS = {
@@ -279,36 +280,9 @@ function surfaceLabel(name, running) {
   return { x: [p.w], y: [p.b], text: [t("note.plateau")], textposition: [pos] };
 }
 
-// -- the live gradient formulas ------------------------------------------------------
-
-const eq = (html, cls = "") => `<div class="eq ${cls}">${html}</div>`;
-
-function swatch(name) {
-  const r = RUNS[name], dash = r.dash === "dash" ? ' stroke-dasharray="7 4"' : "";
-  return `<svg width="28" height="8" aria-hidden="true"><line x1="0" y1="4" x2="28" y2="4" stroke="${r.color}" stroke-width="3"${dash}/></svg>`;
-}
-
-function runBlock(name, run) {
-  const head = `<h3>${swatch(name)}<span>${t(`run.${name}`)}</span> <span class="cost-def">${t(`grad.def.${name}`)}</span></h3>`;
-  if (!run) return `<div class="run run-${name}">${head}<p class="off">${t("note.not_running")}</p></div>`;
-  const { x, y } = S.sample, err = run.a - y;
-  const state = `<div class="state">z = w·x + b = ${num(run.z)} · a = σ(z) = ${num(run.a, 4)} · C = ${num(run.cost, 4)}</div>`;
-  const lines = name === "quadratic" ? [
-    eq(`∂C/∂w = (a − y)·σ′(z)·x`),
-    eq(`= ${paren(err)} × <span class="culprit">${num(run.sigma_prime, 4)}</span> × ${paren(x, 2)} = <b>${num(run.grad.w, 4)}</b>`, "cont"),
-    eq(`∂C/∂b = (a − y)·σ′(z) = <b>${num(run.grad.b, 4)}</b>`),
-  ] : [
-    eq(`∂C/∂w = x·(a − y) = ${paren(x, 2)} × ${paren(err)} = <b>${num(run.grad.w, 4)}</b>`),
-    eq(`∂C/∂b = a − y = <b>${num(run.grad.b, 4)}</b>`),
-  ];
-  lines.push(eq(`Δw = −η·∂C/∂w = <b>${num(-ctx.params().lr * run.grad.w, 4)}</b>`));
-  return `<div class="run run-${name}">${head}${state}${lines.join("")}</div>`;
-}
-
 function drawGradients(f) {
-  if (f.race) return void ($("grads").innerHTML = gradientsHtml(race, ctx.params(), t, S.sample));
-  const blocks = NAMES.map((name) => runBlock(name, f.runs[name]));
-  $("grads").innerHTML = `${blocks.join("")}<p class="takeaway">${t("grad.takeaway")}</p>`;
+  $("grads").innerHTML = f.race ? gradientsHtml(race, ctx.params(), t, S.sample)
+    : plainGradientsHtml(f, { t, lr: ctx.params().lr, sample: S.sample, looks: RUNS });
 }
 
 // -- language and params ---------------------------------------------------------------
