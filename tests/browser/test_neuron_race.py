@@ -81,3 +81,34 @@ def test_race_three_racers_from_the_saturated_start_and_see_three_paths_and_a_wi
         page.locator("#race [data-act=stop]").click()
         expect(page.locator("#race .race-table")).to_have_count(0)
         page.wait_for_function("document.getElementById('chart-output').data.length === 4")
+
+
+def test_pin_a_race_end_it_and_see_the_racers_under_the_plain_runs(
+    browser: Browser, server: str
+) -> None:
+    with learner(browser, 1366, 768) as page:
+        page.goto(f"{server}/labs/neuron?lang=en&w0=2&b0=2&race=gd,gd,adam"
+                  "&race_cost=quadratic,cross_entropy,quadratic&speed=1")  # fmt: skip
+        expect(page.locator("#conn")).to_have_attribute("data-state", "open")
+        for k in range(1, 13):
+            page.evaluate("window.descent.session.send('step', {steps: 1})")
+            page.wait_for_function(f"window.descent.state.step === {k}")
+        page.wait_for_function("document.getElementById('chart-output').data[4].x.length >= 10")
+        page.locator("#btn-pin").click()
+        expect(page.locator("#pin-list li")).to_have_count(1)
+        page.locator("#race [data-act=stop]").click()  # back to the plain runs, pin kept
+        page.wait_for_function("document.getElementById('chart-output').data.length > 4")
+        pinned = page.evaluate(
+            """() => document.getElementById('chart-output').data
+                 .filter((d) => String(d.uid ?? '').startsWith('pin-') && d.mode.includes('lines'))
+                 .map((d) => [d.x.length, d.line.color])"""
+        )
+        assert len(pinned) == 3 and all(n >= 10 for n, _ in pinned), pinned
+        assert len({color for _, color in pinned}) == 3  # each racer in its own colour
+        # the quadratic map holds the two quadratic racers' pinned paths, the other map one
+        for chart, count in (("chart-surface-quadratic", 2), ("chart-surface-cross_entropy", 1)):
+            paths = page.evaluate(
+                f"""() => document.getElementById('{chart}').data.filter((d) =>
+                      String(d.uid ?? '').startsWith('pin-') && d.mode === 'lines').length"""
+            )
+            assert paths == count, chart

@@ -5,6 +5,7 @@
 // finish line is on the output: |a − y| ≤ ε. Only drawing happens here; the server races.
 
 import { COLORS, Series, appendPath, num, pathShown } from "../../lib/charts.js";
+import { copySeries } from "../../lib/pin_traces.js";
 import { MAX_RACERS, RacePanel, Racers, STYLES, swatch } from "../../lib/race_panel.js";
 
 export const OWN_PARAMS = ["race", "race_cost", "race_lr", "race_eps"];
@@ -86,6 +87,15 @@ export class NeuronRace extends Racers {
         "marker.color": [won.map((i) => STYLES[i].color)] }
       : { x: [], y: [], text: [] });
   }
+}
+
+/** A pin of the race (lib/pins.js): each racer's curves and path, and its name then. */
+export function raceSnapshot(race, params, t) {
+  return race.frame.map((r, i) => {
+    const R = race.runs[i];
+    return { i, cost_name: r.cost_name, name: racerName(r, params, t), a: copySeries(R.a), cost: copySeries(R.cost),
+      path: { w: R.path.w.slice(), b: R.path.b.slice() } };
+  });
 }
 
 // -- the gradients panel in a race: each racer's numbers and its last step ---------------
