@@ -95,6 +95,7 @@ export function showRaceTraces(charts, makers, bases, on, pins) {
  *   eps, epsMax  the finish line's default and largest ε
  *   arrows    whether the arrows' key shows under the editor
  *   rate      the learning rate's letter (α unless given)
+ *   optimizerLabel(o, t)  an optimizer's name in the editor (its param's, unless given)
  *   name(r, params, t), loss(r), status(r, t)  a racer's name, cost and distance to go
  */
 export class RacePanel {
@@ -158,9 +159,9 @@ export class RacePanel {
       this.root.innerHTML = `<div class="race-status" aria-live="polite"></div><div class="race-editor"></div><div class="race-key"></div>`;
     }
     this.shown = null;
-    const options = (v) => OPTIMIZERS.map((o) => `<option value="${o}"${o === v ? " selected" : ""}>${t(`param.optimizer.${o}`)}</option>`).join("");
+    const options = (v) => OPTIMIZERS.map((o) => `<option value="${o}"${o === v ? " selected" : ""}>${(this.kind.optimizerLabel ?? ((k) => t(`param.optimizer.${k}`)))(o, t)}</option>`).join("");
     const costs = (v, i) => !this.kind.costs ? "" : `<select data-field="cost" data-i="${i}" aria-label="${t("race.cost", { i: i + 1 })}" title="${t("race.cost.tip")}">${
-      this.kind.costs.map((c) => `<option value="${c}"${c === v ? " selected" : ""}>${t(`run.${c}`)}</option>`).join("")}</select>`;
+      this.kind.costs.map((c) => `<option value="${c}"${c === v ? " selected" : ""}>${t(`race.short.${c}`)}</option>`).join("")}</select>`;
     const rows = this.draft.map((r, i) => `<div class="race-row">${swatch(i)}${costs(r.cost, i)}
       <select data-field="optimizer" data-i="${i}" aria-label="${t("race.optimizer", { i: i + 1 })}" title="${t("race.optimizer.tip")}">${options(r.optimizer)}</select>
       <input type="number" class="ctl-num" data-field="lr" data-i="${i}" min="0.0001" max="10" step="any" value="${r.lr ?? ""}"

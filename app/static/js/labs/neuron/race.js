@@ -122,6 +122,7 @@ const DEFAULTS = [{ optimizer: "gd", cost: "quadratic", lr: null }, { optimizer:
 export function racePanel(root, ctx, race, onSelect) {
   return new RacePanel(root, ctx, race, onSelect, {
     costs: COSTS, defaults: DEFAULTS, eps: 0.05, epsMax: 0.5, arrows: false, rate: "η", name: racerName,
+    optimizerLabel: (o, t) => t(`race.short.${o}`),
     loss: (r) => r.cost, status: (r, t) => `|a − y| = ${num(r.gap, 4)}`,
   });
 }
