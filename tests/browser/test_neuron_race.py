@@ -112,3 +112,25 @@ def test_pin_a_race_end_it_and_see_the_racers_under_the_plain_runs(
                       String(d.uid ?? '').startsWith('pin-') && d.mode === 'lines').length"""
             )
             assert paths == count, chart
+
+
+def test_scrub_a_race_back_before_the_finish_and_resume(browser: Browser, server: str) -> None:
+    with learner(browser, 1366, 768) as page:
+        page.goto(f"{server}/labs/neuron?lang=en&w0=2&b0=2&race=gd,gd,adam"
+                  "&race_cost=quadratic,cross_entropy,quadratic&speed=1")  # fmt: skip
+        expect(page.locator("#conn")).to_have_attribute("data-state", "open")
+        for k in range(1, 31):
+            page.evaluate("window.descent.session.send('step', {steps: 1})")
+            page.wait_for_function(f"window.descent.state.step === {k}")
+        expect(page.locator("#race .race-winner")).to_contain_text("after 25 epochs")
+        page.locator("#tl-range").fill("12")  # back before anyone finished
+        expect(page.locator("#stat-step")).to_have_text("12")
+        expect(page.locator("#race .race-winner")).to_have_count(0)
+        page.wait_for_function(  # each racer's curve ends at epoch 12
+            "[4, 5, 6].every((i) => Math.max(...document.getElementById('chart-output')"
+            ".data[i].x) === 12)"
+        )
+        page.locator("#tl-resume").click()
+        page.wait_for_function("window.descent.state.step > 26")
+        page.keyboard.press("Space")
+        expect(page.locator("#race .race-winner")).to_contain_text("after 25 epochs")
