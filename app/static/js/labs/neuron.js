@@ -7,9 +7,9 @@
 import { startLab } from "../lib/page.js";
 import { list, rows } from "../lib/arrays.js";
 import { COLORS, Chart, Series, appendPath, baseLayout, num, pathShown } from "../lib/charts.js";
-import { copySeries, pinCurve, pinLegend, pinPath, setPinTraces } from "../lib/pin_traces.js";
-import { NeuronRace, OWN_PARAMS, TRACES, gradientsHtml, racePanel, raceSnapshot } from "./neuron/race.js";
-import { STYLES, showRaceTraces } from "../lib/race_panel.js";
+import { NeuronRace, OWN_PARAMS, TRACES, gradientsHtml, racePanel } from "./neuron/race.js";
+import { showRaceTraces } from "../lib/race_panel.js";
+import { neuronPins } from "./neuron/pins.js";
 import { plainGradientsHtml } from "./neuron/gradients.js";
 
 const NOTES_EPOCHS = 300; // the notes' horizon (engine NOTES_EPOCHS)
@@ -329,7 +329,7 @@ function raceTraces(on) {
 }
 
 startLab({
-  pins: { snapshot: pinSnapshot, layers: pinLayers },
+  pins: neuronPins({ charts, race, looks: RUNS, runs: () => S.runs, t: (...a) => t(...a), params: () => ctx.params() }),
   mount(c) {
     ctx = c;
     t = c.i18n.t;
@@ -355,32 +355,3 @@ startLab({
   relabel,
   urlExtras: () => ({ logy: S.log ? null : 0 }),
 });
-
-// -- pins (lib/pins.js): runs kept from this page, drawn under the live one -------------
-
-function pinSnapshot() {
-  if (race.frame) return { runs: {}, race: raceSnapshot(race, ctx.params(), t) }; // a pinned race
-  if (!NAMES.some((n) => S.runs[n].a.x.length)) return null;
-  return { runs: Object.fromEntries(NAMES.map((n) => {
-    const R = S.runs[n];
-    return [n, { a: copySeries(R.a), cost: copySeries(R.cost), path: { w: R.path.w.slice(), b: R.path.b.slice() } }];
-  })) };
-}
-
-/** A pin's curves: its plain runs', or its racers' (each in its racer's colour). */
-function pinLines(p) {
-  const plain = NAMES.filter((n) => p.data.runs?.[n]).map((n) => ({ ...p.data.runs[n], cost_name: n, color: RUNS[n].color, hover: t(`run.${n}`) }));
-  return [...plain, ...(p.data.race ?? []).map((r) => ({ ...r, color: STYLES[r.i].color, hover: r.name }))];
-}
-
-function pinLayers(pins) {
-  for (const [chart, key] of [[charts.output, "a"], [charts.cost, "cost"]]) {
-    setPinTraces(chart, pins.flatMap((p) => pinLines(p).filter((l) => l[key].x.length)
-      .flatMap((l, i) => pinCurve(p, l[key].x, l[key].y, { color: l.color, legend: i === 0, hover: l.hover }))));
-    pinLegend(chart, pins);
-  }
-  for (const n of NAMES) {
-    setPinTraces(charts[n], pins.flatMap((p) => pinLines(p).filter((l) => l.cost_name === n)
-      .flatMap((l) => pinPath(p, l.path.w, l.path.b, l.color))));
-  }
-}
