@@ -13,15 +13,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from annotated_types import Gt, Le
 
 from engine.lab import BLOWUP, Message
 from engine.optimizers import Adam, Momentum, Nesterov, Optimizer, RMSProp, make
 from engine.trail import Trail
 
-# the beans lab's optimizer names → engine.optimizers' ("gd" is the notes' plain descent)
+# a race's params, as both racing labs (beans, neuron) take them
+OptimizerName = Literal["gd", "momentum", "nesterov", "rmsprop", "adam"]
+RaceLr = Annotated[float, Gt(0), Le(10)]  # a racer's own learning rate
+MAX_RACERS = 5
+
+# the racing labs' optimizer names → engine.optimizers' ("gd" is the notes' plain descent)
 ENGINE_NAME = {"gd": "sgd", "momentum": "momentum", "nesterov": "nesterov",
                "rmsprop": "rmsprop", "adam": "adam"}  # fmt: skip
 KEY = "wb"  # the one parameter vector [w, b] the optimizer updates

@@ -8,6 +8,10 @@ so a badly wrong neuron learns slowest; cross-entropy cancels that factor.
 
 One step is one epoch (the training set is the one sample): the frame at step
 k shows the state after k updates, which is how the notes count epochs.
+
+A race (issue 15) runs two to five racers instead, each a cost and an optimizer
+(and its own rate, or ``lr``), in lockstep from the same start; the finish line
+is on the output, |a − y| ≤ ε: see ``engine.labs.neuron_race``.
 """
 
 from __future__ import annotations
@@ -31,16 +35,13 @@ from engine.labs.neuron_costs import (
     sigmoid_prime,
 )
 from engine.labs.neuron_race import NeuronRacer
-from engine.race import finish_line
+from engine.race import MAX_RACERS, OptimizerName, RaceLr, finish_line
 from engine.regression import Window
 
 __all__ = ["COSTS", "PRESETS", "Array", "Cost", "Neuron", "NeuronParams", "cross_entropy_cost",
            "cross_entropy_delta", "quadratic_cost", "quadratic_delta", "sigmoid_prime"]  # fmt: skip
 
 Costs = Literal["both", "quadratic", "cross_entropy"]
-OptimizerName = Literal["gd", "momentum", "nesterov", "rmsprop", "adam"]
-RaceLr = Annotated[float, Gt(0), Le(10)]
-MAX_RACERS = 5
 RACE_DEFAULT_COST: CostName = "quadratic"  # a racer past the end of race_cost
 
 SURFACE_SIZE = 61  # grid points per axis of each cost surface
