@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from app.protocol import encode
+from engine.lab import Lab
 from engine.labs.beans import Beans, BeansParams
 
 RACE = ("gd", "momentum", "nesterov", "rmsprop", "adam")
@@ -25,9 +26,11 @@ RUNS: dict[str, dict[str, Any]] = {
 }
 
 
-def per_frame(params: BeansParams, speed: int, frames: int) -> tuple[float, int]:
+def per_frame(
+    params: Any, speed: int, frames: int, lab_class: type[Lab[Any]] = Beans
+) -> tuple[float, int]:
     """(CPU ms per frame, bytes per frame) over ``frames`` frames, restarting on divergence."""
-    lab = Beans(params)
+    lab = lab_class(params)
     encode(lab.frame())  # warm up
     size = 0
     start = time.process_time()

@@ -1,25 +1,33 @@
-"""Racers: descents of the beans bowl, each with its own optimizer and learning rate.
+"""Racers: descents of a cost over (w, b), each with its own optimizer and learning rate.
 
 A plain beans run is one racer; a race (issue 15) is one to five (the page offers two to
 five; one is a time trial), from the same start, on the same samples, in lockstep: every
 update hands each racer the same batch, and each takes the gradient of that batch at its
 own point. A racer keeps its optimizer's state (velocity, moments), its trail since the
-last frame, and the step at which it first came within ε of the least-squares optimum:
-the finish line.
+last frame, and the step at which it first crossed the finish line: for the beans, within
+ε of the least-squares optimum (``check_finish``); the neuron lab, whose target has no
+finite optimum, draws its own line and calls ``reach`` (``engine.labs.neuron_race``).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from annotated_types import Gt, Le
 
 from engine.lab import BLOWUP, Message
 from engine.optimizers import Adam, Momentum, Nesterov, Optimizer, RMSProp, make
 from engine.trail import Trail
 
-# the beans lab's optimizer names → engine.optimizers' ("gd" is the notes' plain descent)
+# a race's params, as both racing labs (beans, neuron) take them
+OptimizerName = Literal["gd", "momentum", "nesterov", "rmsprop", "adam"]
+RaceLr = Annotated[float, Gt(0), Le(10)]  # a racer's own learning rate
+MAX_RACERS = 5
+
+# the racing labs' optimizer names → engine.optimizers' ("gd" is the notes' plain descent)
 ENGINE_NAME = {"gd": "sgd", "momentum": "momentum", "nesterov": "nesterov",
                "rmsprop": "rmsprop", "adam": "adam"}  # fmt: skip
 KEY = "wb"  # the one parameter vector [w, b] the optimizer updates
@@ -111,16 +119,21 @@ class Racer:
                 "state": {"before": as_numbers(state), "after": as_numbers(snapshot(self.opt))},
                 "to": pair(self.theta), "step": pair(self.theta - theta)}  # fmt: skip
 
-    def check_finish(self, optimum: tuple[float, float], eps: float, step: int) -> None:
-        if self.finish is None and self.distance(optimum) <= eps:
+    def reach(self, step: int) -> None:
+        """The racer is over the finish line after ``step`` updates: kept if it is the first."""
+        if self.finish is None:
             self.finish = step
+
+    def check_finish(self, optimum: tuple[float, float], eps: float, step: int) -> None:
+        if self.distance(optimum) <= eps:
+            self.reach(step)
 
     def distance(self, optimum: tuple[float, float]) -> float:
         w, b = self.theta.tolist()
         return math.hypot(w - optimum[0], b - optimum[1])
 
 
-def finish_line(racers: list[Racer], eps: float) -> Message:
+def finish_line(racers: Sequence[Racer], eps: float) -> Message:
     """Who came within ε first, and after how many steps: every racer tied at the best."""
     done = [r.finish for r in racers if r.finish is not None]
     best = min(done) if done else None

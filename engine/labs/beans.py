@@ -22,16 +22,13 @@ from annotated_types import Ge, Gt, Le, Len
 
 from engine import datasets
 from engine.lab import Effect, Lab, Message, Ui
-from engine.race import Racer, finish_line, racer_frame
+from engine.race import MAX_RACERS, OptimizerName, RaceLr, Racer, finish_line, racer_frame
 from engine.regression import NOTES_WINDOW, Moments, Window, batch_grad
 from engine.trail import Trail
 from engine.userdata import Table
 
 Method = Literal["sgd", "minibatch", "batch", "fixed_step"]
-OptimizerName = Literal["gd", "momentum", "nesterov", "rmsprop", "adam"]
-RaceLr = Annotated[float, Gt(0), Le(10)]
 SURFACE_SIZE = 61  # grid points per axis of the cost surface
-MAX_RACERS = 5
 
 
 @dataclass(frozen=True)

@@ -8,25 +8,41 @@ so a badly wrong neuron learns slowest; cross-entropy cancels that factor.
 
 One step is one epoch (the training set is the one sample): the frame at step
 k shows the state after k updates, which is how the notes count epochs.
+
+A race (issue 15) runs two to five racers instead, each a cost and an optimizer
+(and its own rate, or ``lr``), in lockstep from the same start; the finish line
+is on the output, |a − y| ≤ ε: see ``engine.labs.neuron_race``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from annotated_types import Ge, Gt, Le
+from annotated_types import Ge, Gt, Le, Len
 
-from engine.activations import sigmoid, softplus
-from engine.lab import BLOWUP, Lab, Message, Ui
+from engine.lab import Lab, Message, Ui
+from engine.labs.neuron_costs import (
+    COSTS,
+    Array,
+    Cost,
+    CostName,
+    cross_entropy_cost,
+    cross_entropy_delta,
+    quadratic_cost,
+    quadratic_delta,
+    sigmoid_prime,
+)
+from engine.labs.neuron_race import NeuronRacer
+from engine.race import MAX_RACERS, OptimizerName, RaceLr, finish_line
 from engine.regression import Window
-from engine.trail import Trail
 
-Array = np.ndarray | float  # every formula below broadcasts over arrays of z
-CostName = Literal["quadratic", "cross_entropy"]
+__all__ = ["COSTS", "PRESETS", "Array", "Cost", "Neuron", "NeuronParams", "cross_entropy_cost",
+           "cross_entropy_delta", "quadratic_cost", "quadratic_delta", "sigmoid_prime"]  # fmt: skip
+
 Costs = Literal["both", "quadratic", "cross_entropy"]
+RACE_DEFAULT_COST: CostName = "quadratic"  # a racer past the end of race_cost
 
 SURFACE_SIZE = 61  # grid points per axis of each cost surface
 
@@ -35,62 +51,20 @@ SURFACE_SIZE = 61  # grid points per axis of each cost surface
 # plateau fills the corner z = w + b > 2.5 where the saturated start sits.
 NEURON_WINDOW = Window(-3.0, 3.0, -3.0, 3.0)
 
-PRESETS: dict[str, dict[str, float]] = {
-    "gentle": {"w0": 0.6, "b0": 0.9},  # a = σ(1.5) ≈ 0.818: wrong, not saturated
-    "saturated": {"w0": 2.0, "b0": 2.0},  # a = σ(4) ≈ 0.982: σ′ ≈ 0.018
-}
-"""The two starts of the notes' table, as ``{w0, b0}`` param overrides."""
+_PLAIN: dict[str, Any] = {"race": [], "race_cost": [], "race_lr": []}  # the notes race nobody
 
-
-# -- the neuron's math: value next to derivative ------------------------------
-
-
-def sigmoid_prime(z: Array) -> Array:
-    """σ′(z) = σ(z)·(1 − σ(z)) = e^−|z| / (1 + e^−|z|)², exact even where σ rounds to 1."""
-    e = np.exp(-np.abs(z))
-    return np.asarray(e / (1 + e) ** 2)
-
-
-def quadratic_cost(z: Array, y: float) -> Array:
-    """C = (a − y)² / 2 with a = σ(z)."""
-    return 0.5 * (sigmoid(z) - y) ** 2
-
-
-def quadratic_delta(z: Array, y: float) -> Array:
-    """∂C/∂z = (a − y)·σ′(z): the σ′ factor is what makes a saturated neuron crawl."""
-    return (sigmoid(z) - y) * sigmoid_prime(z)
-
-
-def cross_entropy_cost(z: Array, y: float) -> Array:
-    """C = −[y ln a + (1 − y) ln(1 − a)] = softplus(z) − y·z.
-
-    Computed from z (ln a = −softplus(−z), ln(1 − a) = −softplus(z)), so it stays
-    finite and exact where a itself rounds to 0 or 1; the same formula as the
-    circles lab's binary cross-entropy.
-    """
-    return softplus(z) - y * z
-
-
-def cross_entropy_delta(z: Array, y: float) -> Array:
-    """∂C/∂z = a − y: σ′ cancels, so the larger the error, the faster it learns."""
-    return sigmoid(z) - y
-
-
-@dataclass(frozen=True)
-class Cost:
-    """A cost of the neuron's output as a function of z, and its ∂C/∂z.
-
-    By the chain rule ``∂C/∂w = ∂C/∂z · x`` and ``∂C/∂b = ∂C/∂z``.
-    """
-
-    value: Callable[[Array, float], Array]
-    delta: Callable[[Array, float], Array]
-
-
-COSTS: dict[str, Cost] = {
-    "quadratic": Cost(quadratic_cost, quadratic_delta),
-    "cross_entropy": Cost(cross_entropy_cost, cross_entropy_delta),
-}
+PRESETS: dict[str, dict[str, Any]] = {
+    "gentle": {"w0": 0.6, "b0": 0.9, **_PLAIN},  # a = σ(1.5) ≈ 0.818: wrong, not saturated
+    "saturated": {"w0": 2.0, "b0": 2.0, **_PLAIN},  # a = σ(4) ≈ 0.982: σ′ ≈ 0.018
+    # Issue 15: the saturated start, raced. Plain descent on the quadratic cost crawls on
+    # its plateau; cross-entropy cancels σ′; Adam, whose steps are about η whatever the
+    # slope, walks the quadratic cost off the plateau and wins.
+    "race": {"w0": 2.0, "b0": 2.0, "lr": 0.15, "race": ["gd", "gd", "adam"],
+             "race_cost": ["quadratic", "cross_entropy", "quadratic"], "race_lr": [],
+             "race_eps": 0.05},
+}  # fmt: skip
+"""The two starts of the notes' table, as ``{w0, b0}`` param overrides (ending any race),
+and a race."""
 
 
 # -- the lab ------------------------------------------------------------------
@@ -106,53 +80,18 @@ class NeuronParams:
     b0: Annotated[float, Ge(-5), Le(5), Ui("start", step=0.05)] = 0.9
     lr: Annotated[float, Gt(0), Le(10), Ui("training", step=0.001, log=True)] = 0.15
     costs: Annotated[Costs, Ui("training")] = "both"
-
-
-@dataclass
-class Run:
-    """One cost's descent: the current (w, b) and the points visited since the last frame."""
-
-    name: str
-    cost: Cost
-    w: float
-    b: float
-    trail: Trail
-
-    def grad(self, x: float, y: float) -> tuple[float, float]:
-        """(∂C/∂w, ∂C/∂b) = ∂C/∂z · (x, 1) at the current point."""
-        delta = float(self.cost.delta(self.w * x + self.b, y))
-        return delta * x, delta
-
-    def update(self, x: float, y: float, lr: float) -> None:
-        """One epoch of plain gradient descent on the one sample."""
-        gw, gb = self.grad(x, y)
-        self.w -= lr * gw
-        self.b -= lr * gb
-        self.trail.add(self.w, self.b)
-
-    def state(self, x: float, y: float) -> Message:
-        """What the page shows of this run; grad is what the next update will use."""
-        z = self.w * x + self.b
-        gw, gb = self.grad(x, y)
-        return {
-            "w": self.w,
-            "b": self.b,
-            "z": z,
-            "a": float(sigmoid(z)),
-            "cost": float(self.cost.value(z, y)),
-            "sigma_prime": float(sigmoid_prime(z)),
-            "grad": {"w": gw, "b": gb},
-            "path": self.take_path(),
-        }
-
-    def take_path(self) -> Message:
-        """(w, b) visited since the last frame, evenly thinned to at most PATH_POINTS."""
-        w, b = self.trail.take()
-        return {"w": w, "b": b}
+    # A race: the racers' optimizers (none: the plain runs of ``costs``), the first racers'
+    # costs (the others: quadratic) and own rates (the others use lr, live), and the finish
+    # line: |a − y| ≤ race_eps. Any list the bounds allow is a race, as in beans.
+    race: Annotated[tuple[OptimizerName, ...], Len(0, MAX_RACERS), Ui("race")] = ()
+    race_cost: Annotated[tuple[CostName, ...], Len(0, MAX_RACERS), Ui("race")] = ()
+    race_lr: Annotated[tuple[RaceLr, ...], Len(0, MAX_RACERS), Ui("race")] = ()
+    race_eps: Annotated[float, Gt(0), Le(0.5), Ui("race", step=0.001, log=True)] = 0.05
 
 
 class Neuron(Lab[NeuronParams]):
-    """The learning-slowdown lab: one neuron, one sample, one run per cost, in lockstep."""
+    """The learning-slowdown lab: one neuron, one sample, one run per cost, in lockstep;
+    or a race of costs and optimizers (``engine.labs.neuron_race``)."""
 
     id = "neuron"
     title = "Learning slowdown"
@@ -160,7 +99,7 @@ class Neuron(Lab[NeuronParams]):
     Params = NeuronParams
     # The one sample (x, y) is the data: changing it resends the data and surfaces.
     data_fields = frozenset({"x", "y"})
-    reset_fields = frozenset({"w0", "b0", "costs"})
+    reset_fields = frozenset({"w0", "b0", "costs", "race", "race_cost", "race_lr", "race_eps"})
     # One epoch a frame: the notes' 300 epochs play in about 10 s at 30 frames a second,
     # slow enough to watch the quadratic run sit on its plateau.
     default_speed = 1.0
@@ -186,10 +125,21 @@ class Neuron(Lab[NeuronParams]):
 
     def reset(self) -> None:
         p = self.params
-        names = list(COSTS) if p.costs == "both" else [p.costs]
-        self.runs = [Run(n, COSTS[n], float(p.w0), float(p.b0), Trail(p.w0, p.b0)) for n in names]
+        w0, b0 = float(p.w0), float(p.b0)
+        entries: list[tuple[str, str, float | None]]  # (cost, optimizer, own lr)
+        if p.race:
+            costs = [*p.race_cost, *[RACE_DEFAULT_COST] * len(p.race)]
+            own: list[float | None] = [*p.race_lr, *[None] * len(p.race)]
+            entries = list(zip(costs, p.race, own, strict=False))
+        else:  # the notes' plain descent, one run per cost, at the live lr
+            names = list(COSTS) if p.costs == "both" else [p.costs]
+            entries = [(name, "gd", None) for name in names]
+        self.racers = [NeuronRacer(c, o, lr, w0, b0) for c, o, lr in entries]
+        self.racing = bool(p.race)  # a race of one is a time trial: still a race
         self.steps = 0
         self._diverged = False
+        for r in self.racers:
+            r.check_target(p.x, p.y, p.race_eps, 0)
         self._fit_window()
 
     @property
@@ -197,25 +147,29 @@ class Neuron(Lab[NeuronParams]):
         return self._diverged
 
     def rewound(self) -> None:
-        for run in self.runs:  # the page keeps the paths up to here already
-            run.trail = Trail(run.w, run.b)
+        for r in self.racers:  # the page keeps the paths up to here already
+            r.restart_trail()
 
     def step(self, n: int) -> int:
         p = self.params
         done = 0
         while done < n and not self._diverged:
-            for run in self.runs:
-                run.update(p.x, p.y, p.lr)
             self.steps += 1
+            for r in self.racers:
+                if not r.diverged:
+                    r.advance(p.x, p.y, p.lr if r.lr is None else r.lr)
+                    r.check_target(p.x, p.y, p.race_eps, self.steps)
             done += 1
-            self._diverged = not all(abs(r.w) < BLOWUP and abs(r.b) < BLOWUP for r in self.runs)
+            blown = [r.diverged for r in self.racers]
+            # a plain run stops when either cost blows up; a race when every racer has
+            self._diverged = all(blown) if self.racing else any(blown)
         if done and not self._diverged:
             self._fit_window()
         return done
 
     def _fit_window(self) -> None:
         """Widen the surfaces' window to hold every run's point; resend them if it grew."""
-        window = self.window.holding((run.w, run.b) for run in self.runs)
+        window = self.window.holding((r.w, r.b) for r in self.racers if not r.diverged)
         if window != self.window:
             self.window = window
             for surface in self._surfaces():
@@ -223,8 +177,14 @@ class Neuron(Lab[NeuronParams]):
 
     def frame(self) -> Message:
         p = self.params
-        runs = {run.name: run.state(p.x, p.y) for run in self.runs}
-        headline = runs.get("cross_entropy", runs.get("quadratic"))
+        if self.racing:
+            race: list[Message] | None = [r.entry(p.x, p.y) for r in self.racers]
+            runs: dict[str, Message] = {}
+            headline = race[0] if race else None
+        else:
+            race = None
+            runs = {r.cost_name: r.state(p.x, p.y) for r in self.racers}
+            headline = runs.get("cross_entropy", runs.get("quadratic"))
         return {
             "type": "frame",
             "step": self.steps,
@@ -233,6 +193,8 @@ class Neuron(Lab[NeuronParams]):
             "metrics": {},
             "diverged": self._diverged,
             "runs": runs,
+            "race": race,
+            "finish": finish_line(self.racers, p.race_eps),
         }
 
 

@@ -54,7 +54,8 @@ def test_opening_is_hello_data_two_surfaces_then_frame(client: TestClient) -> No
     hello, data, quad, ce, frame = msgs
     assert hello["lab"] == "neuron" and hello["protocol"] == 1
     assert hello["params"] == {"x": 1.0, "y": 0.0, "w0": 0.6, "b0": 0.9, "lr": 0.15,
-                               "costs": "both", "speed": 1.0}  # fmt: skip
+                               "costs": "both", "race": [], "race_cost": [], "race_lr": [],
+                               "race_eps": 0.05, "speed": 1.0}  # fmt: skip
     assert data["train"] == {"x": [1.0], "y": [0.0]} and data["test"] == {"x": [], "y": []}
     assert (quad["cost_name"], ce["cost_name"]) == ("quadratic", "cross_entropy")
     assert frame["step"] == 0 and frame["epoch"] == 0 and frame["diverged"] is False
@@ -63,6 +64,7 @@ def test_opening_is_hello_data_two_surfaces_then_frame(client: TestClient) -> No
         run = frame["runs"][name]
         assert run["a"] == pytest.approx(a0, rel=1e-12) and run["path"] == {"w": [0.6], "b": [0.9]}
     assert frame["loss"]["train"] == pytest.approx(-math.log(1 - a0), rel=1e-12)
+    assert frame["race"] is None and frame["finish"] == {"eps": 0.05, "winners": [], "step": None}
 
 
 def test_surfaces_are_each_cost_over_the_grid(client: TestClient) -> None:
@@ -182,6 +184,7 @@ def keys_the_page_uses() -> set[str]:
     """Every catalog key the template and the page module name literally, plus the patterns."""
     html = (ROOT / "app/templates/labs/neuron.html").read_text()
     js = (ROOT / "app/static/js/labs/neuron.js").read_text()
+    js += "".join(p.read_text() for p in sorted((ROOT / "app/static/js/labs/neuron").glob("*.js")))
     keys = set(re.findall(r"""\bt\(['"]([\w.]+)['"]""", html + js))
     keys |= set(re.findall(r'data-i18n(?:-tip)?="([\w.]+)"', html))
     for name in ("quadratic", "cross_entropy"):  # t(`run.${name}`), t(`grad.def.${name}`)

@@ -117,7 +117,13 @@ def test_script_is_standalone_and_states_its_settings() -> None:
     assert name == "neuron_step5.py"
     check_standalone(
         source,
-        params={**dataclasses.asdict(NeuronParams()), "costs": "quadratic"},
+        params={
+            **dataclasses.asdict(NeuronParams()),
+            "costs": "quadratic",
+            "race": [],
+            "race_cost": [],
+            "race_lr": [],
+        },
         changes=[(3, "params", {"lr": 0.5})],
         steps=5,
         docstring="Descent Playground: the neuron lab",
@@ -143,7 +149,7 @@ def test_replay_is_exact_for_every_cost_and_sample(
 
 def test_the_notes_table_from_the_script() -> None:
     """SEEDS.md §3: the cross-entropy run's a after 300 epochs, from either start, is 0.012."""
-    for start in PRESETS.values():
+    for start in (PRESETS["gentle"], PRESETS["saturated"]):
         params = {**dataclasses.asdict(NeuronParams()), **start}
         out = body.run(params, [], 300)
         a = 1 - math.exp(-out["loss"])  # with y = 0, C = −ln(1 − a)
@@ -156,3 +162,50 @@ def test_the_body_refuses_what_the_lab_would_not_do_live() -> None:
         body.run(params, [(2, "params", {"w0": 1.0})], 5)
     with pytest.raises(ValueError, match="costs"):
         body.run({**params, "costs": "hinge"}, [], 5)
+
+
+def expected_race(lab: Neuron) -> dict[str, Any]:
+    """What the export of a race prints: each racer's numbers and the winners."""
+    frame = lab.frame()
+    race = [{"loss": r["cost"], "w": r["w"], "b": r["b"], "finish": r["finish"]}
+            for r in frame["race"]]  # fmt: skip
+    return {"step": lab.steps, "loss": race[0]["loss"], "race": race,
+            "winners": frame["finish"]["winners"]}  # fmt: skip
+
+
+def test_a_race_exports_a_script_that_replays_it(tmp_path: Path) -> None:
+    preset = {k: tuple(v) if isinstance(v, list) else v for k, v in PRESETS["race"].items()}
+    lab = make(**preset)
+    lab.step(30)
+    change(lab, lr=0.4)  # racers without their own rate follow the live lr
+    lab.step(70)
+    out = run_script(lab, tmp_path)
+    assert out == expected_race(lab)
+    assert out["winners"] == [2] and out["race"][1]["finish"] is not None
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_replay_of_a_race_is_exact_for_any_racers(seed: int) -> None:
+    rnd = random.Random(seed)
+    n = rnd.randint(1, 5)
+    race = tuple(rnd.choice(["gd", "momentum", "nesterov", "rmsprop", "adam"]) for _ in range(n))
+    costs = tuple(rnd.choice(["quadratic", "cross_entropy"]) for _ in range(rnd.randint(0, n)))
+    rates = tuple(rnd.choice([0.01, 0.15, 1.0, 10.0]) for _ in range(rnd.randint(0, n)))
+    lab = make(x=rnd.uniform(-5, 5), y=rnd.uniform(0, 1), w0=rnd.uniform(-5, 5),
+               b0=rnd.uniform(-5, 5), race=race, race_cost=costs, race_lr=rates,
+               race_eps=rnd.choice([0.01, 0.1]))  # fmt: skip
+    for _ in range(4):
+        lab.step(rnd.randrange(0, 60))
+        change(lab, lr=rnd.choice([0.001, 0.15, 0.8, 3.0]))
+    lab.step(20)
+    assert replay(lab) == expected_race(lab)
+
+
+def test_the_body_refuses_a_race_the_lab_does_not_have() -> None:
+    params = {**dataclasses.asdict(NeuronParams()), "race": ["gd"]}
+    with pytest.raises(ValueError, match="race must"):
+        body.run({**params, "race": ["sgd"]}, [], 5)
+    with pytest.raises(ValueError, match="race_cost"):
+        body.run({**params, "race_cost": ["hinge"]}, [], 5)
+    with pytest.raises(ValueError, match="race_lr"):
+        body.run({**params, "race_lr": [0.0]}, [], 5)

@@ -52,7 +52,7 @@ def run_state(neuron: Neuron, cost: str) -> dict[str, Any]:
 @pytest.mark.parametrize("start", ["gentle", "saturated"])
 def test_presets_are_the_tables_starts(start: str) -> None:
     w0, b0 = STARTS[start]
-    assert PRESETS[start] == {"w0": w0, "b0": b0}
+    assert PRESETS[start] == {"w0": w0, "b0": b0, "race": [], "race_cost": [], "race_lr": []}
 
 
 @pytest.mark.parametrize("start", ["gentle", "saturated"])

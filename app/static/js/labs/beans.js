@@ -8,6 +8,7 @@ import { dataSpan, mountUpload } from "../lib/upload.js";
 import { ruleHtml } from "./beans/rule.js";
 import { OWN_PARAMS, Race, RacePanel, contourTraces, lineTraces, lossTraces, racerName, surfaceTraces } from "./beans/race.js";
 import { PIN_STYLES, copySeries, pinCurve, pinLegend, pinPath, setPinTraces } from "../lib/pin_traces.js";
+import { showRaceTraces } from "../lib/race_panel.js";
 
 const MAX_PATH = 6000;
 const BOWL = [[0, "#fbfbf4"], [0.2, "#e4eef8"], [0.45, "#a6cbe3"], [0.75, "#4a90c4"], [1, "#0b4f8a"]];
@@ -181,20 +182,10 @@ function draw() {
 
 const RACE_TRACES = { beans: lineTraces, contour: contourTraces, surface: surfaceTraces, loss: lossTraces };
 
-/**
- * The racers' traces exist only during a race: a plain run's charts repaint as fast as
- * before (two dozen empty traces made each frame about 15 % slower to paint).
- */
 function raceTraces(on) {
   if (on === !!S.raceTraces) return;
   S.raceTraces = on;
-  for (const [name, make] of Object.entries(RACE_TRACES)) {
-    const chart = charts[name], base = RACE_BASE[name];
-    for (const i of [...chart.pending.keys()]) if (i >= base) chart.pending.delete(i);
-    const count = chart.el.data.length - base;
-    if (on) Plotly.addTraces(chart.el, make());
-    else if (count > 0) Plotly.deleteTraces(chart.el, Array.from({ length: count }, (_, i) => base + i));
-  }
+  showRaceTraces(charts, RACE_TRACES, RACE_BASE, on, ctx.pins);
 }
 
 /** In a race the contour map follows the racers; after it, the whole window again. */

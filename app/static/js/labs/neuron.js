@@ -1,12 +1,16 @@
 // Neuron: why cross-entropy learns faster. Two copies of one sigmoid neuron
 // train in lockstep, one per cost; the page shows their outputs and costs per
 // epoch, where each sits on σ(z), the live gradients and each cost's surface.
-// Only drawing happens here; the server does the math.
+// Only drawing happens here; the server does the math. A race of costs and optimizers
+// (issue 15) draws its racers over the same charts: neuron/race.js.
 
 import { startLab } from "../lib/page.js";
 import { list, rows } from "../lib/arrays.js";
-import { COLORS, Chart, Series, appendPath, baseLayout, num, pathShown, paren } from "../lib/charts.js";
-import { copySeries, pinCurve, pinLegend, pinPath, setPinTraces } from "../lib/pin_traces.js";
+import { COLORS, Chart, Series, appendPath, baseLayout, num, pathShown } from "../lib/charts.js";
+import { NeuronRace, OWN_PARAMS, TRACES, gradientsHtml, racePanel } from "./neuron/race.js";
+import { showRaceTraces } from "../lib/race_panel.js";
+import { neuronPins } from "./neuron/pins.js";
+import { plainGradientsHtml } from "./neuron/gradients.js";
 
 const NOTES_EPOCHS = 300; // the notes' horizon (engine NOTES_EPOCHS)
 const RUNS = {
@@ -31,6 +35,9 @@ const fresh = () => ({ a: new Series(), cost: new Series(), path: { w: [], b: []
 const S = { frame: null, sample: { x: 1, y: 0 }, surfaces: {}, log: true, zSpan: 6, xMax: 0,
   runs: { quadratic: fresh(), cross_entropy: fresh() } };
 const charts = {};
+const race = new NeuronRace();
+let panel;
+const RACE_BASE = { output: 4, cost: 2, sigmoid: 7, quadratic: 5, cross_entropy: 5 }; // after each chart's own
 const $ = (id) => document.getElementById(id);
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
@@ -144,6 +151,7 @@ function placePlateau(w, b, cost) {
 
 function onFrame(f) {
   S.frame = f;
+  race.onFrame(f);
   for (const name of NAMES) {
     const run = f.runs?.[name];
     if (!run) continue;
@@ -157,6 +165,7 @@ function onFrame(f) {
 
 function reset() {
   for (const name of NAMES) S.runs[name] = fresh();
+  race.clear();
   S.zSpan = 6;
   S.xMax = 0;
   drawSigmoidCurve();
@@ -167,11 +176,14 @@ function reset() {
 function draw() {
   const f = S.frame;
   drawEpochs();
+  raceTraces(!!race.frame);
   if (f) {
     drawSigmoid(f);
     drawSurfaces(f);
     drawGradients(f);
   }
+  if (race.frame) race.stage(charts, RACE_BASE, { params: ctx.params(), t, y: S.sample.y, xMax: S.xMax });
+  panel.update();
   Object.values(charts).forEach((c) => c.draw());
 }
 
@@ -181,8 +193,9 @@ function drawEpochs() {
     charts.output.set(i, { x: R.a.x, y: R.a.y });
     charts.cost.set(i, { x: R.cost.x, y: R.cost.y });
   });
-  const last = Math.max(...NAMES.map((n) => S.runs[n].a.x.at(-1) ?? 0));
-  const xMax = Math.max(NOTES_EPOCHS, Math.ceil(last / 50) * 50);
+  const last = Math.max(...NAMES.map((n) => S.runs[n].a.x.at(-1) ?? 0), ...race.runs.map((R) => R.a.x.at(-1) ?? 0));
+  // a race zooms in on its first epochs (most finish well before the notes' 300)
+  const xMax = Math.max(race.frame ? 50 : NOTES_EPOCHS, Math.ceil(last / 50) * 50);
   charts.output.set(3, { x: [0, xMax], y: [S.sample.y, S.sample.y] });
   if (xMax !== S.xMax) {
     S.xMax = xMax;
@@ -196,7 +209,8 @@ function drawEpochs() {
 
 /** The notes' table as rings on the output chart, when the params are the notes' own. */
 function drawTable(p) {
-  const rowsFor = p.x === 1 && p.y === 0 && p.lr === 0.15 ? TABLE[`${p.w0},${p.b0}`] : null;
+  const notes = p.x === 1 && p.y === 0 && p.lr === 0.15 && !p.race?.length; // not a race's rates
+  const rowsFor = notes ? TABLE[`${p.w0},${p.b0}`] : null;
   const runs = p.costs === "both" ? NAMES : [p.costs];
   const x = [], y = [], label = [];
   if (rowsFor) for (const name of runs) TABLE_EPOCHS.forEach((e, i) => {
@@ -219,7 +233,7 @@ function drawSigmoidCurve() {
 }
 
 function drawSigmoid(f) {
-  const zs = NAMES.map((n) => f.runs[n]?.z).filter((z) => z != null);
+  const zs = [...NAMES.map((n) => f.runs[n]?.z).filter((z) => z != null), ...race.zs()];
   const need = Math.max(6, Math.ceil(Math.max(0, ...zs.map(Math.abs)) + 1));
   if (need > S.zSpan) {
     S.zSpan = need;
@@ -231,7 +245,11 @@ function drawSigmoid(f) {
   });
   // The tangent belongs to the quadratic run: its slope is the factor that run's gradient carries.
   const run = f.runs.quadratic ?? f.runs.cross_entropy;
-  if (run?.z == null) return;
+  if (run?.z == null) { // a race: each racer's point, no tangent
+    charts.sigmoid.set(2, { x: [], y: [] });
+    charts.sigmoid.set(5, { x: [], y: [], text: [] });
+    return;
+  }
   const d = 0.22 * S.zSpan, s = run.sigma_prime;
   charts.sigmoid.set(2, { x: [run.z - d, run.z + d], y: [run.a - s * d, run.a + s * d] });
   // The slope as a number, in the top-left corner the curve never reaches.
@@ -245,7 +263,7 @@ function drawSurfaces(f) {
     chart.set(1, { x: path.w, y: path.b });
     chart.set(2, path.w.length ? { x: [path.w[0]], y: [path.b[0]] } : { x: [], y: [] });
     chart.set(3, run ? { x: [run.w], y: [run.b] } : { x: [], y: [] });
-    chart.set(4, surfaceLabel(name, !!run));
+    chart.set(4, surfaceLabel(name, !!run || !!f.race?.some((r) => r.cost_name === name)));
   }
 }
 
@@ -262,35 +280,9 @@ function surfaceLabel(name, running) {
   return { x: [p.w], y: [p.b], text: [t("note.plateau")], textposition: [pos] };
 }
 
-// -- the live gradient formulas ------------------------------------------------------
-
-const eq = (html, cls = "") => `<div class="eq ${cls}">${html}</div>`;
-
-function swatch(name) {
-  const r = RUNS[name], dash = r.dash === "dash" ? ' stroke-dasharray="7 4"' : "";
-  return `<svg width="28" height="8" aria-hidden="true"><line x1="0" y1="4" x2="28" y2="4" stroke="${r.color}" stroke-width="3"${dash}/></svg>`;
-}
-
-function runBlock(name, run) {
-  const head = `<h3>${swatch(name)}<span>${t(`run.${name}`)}</span> <span class="cost-def">${t(`grad.def.${name}`)}</span></h3>`;
-  if (!run) return `<div class="run run-${name}">${head}<p class="off">${t("note.not_running")}</p></div>`;
-  const { x, y } = S.sample, err = run.a - y;
-  const state = `<div class="state">z = w·x + b = ${num(run.z)} · a = σ(z) = ${num(run.a, 4)} · C = ${num(run.cost, 4)}</div>`;
-  const lines = name === "quadratic" ? [
-    eq(`∂C/∂w = (a − y)·σ′(z)·x`),
-    eq(`= ${paren(err)} × <span class="culprit">${num(run.sigma_prime, 4)}</span> × ${paren(x, 2)} = <b>${num(run.grad.w, 4)}</b>`, "cont"),
-    eq(`∂C/∂b = (a − y)·σ′(z) = <b>${num(run.grad.b, 4)}</b>`),
-  ] : [
-    eq(`∂C/∂w = x·(a − y) = ${paren(x, 2)} × ${paren(err)} = <b>${num(run.grad.w, 4)}</b>`),
-    eq(`∂C/∂b = a − y = <b>${num(run.grad.b, 4)}</b>`),
-  ];
-  lines.push(eq(`Δw = −η·∂C/∂w = <b>${num(-ctx.params().lr * run.grad.w, 4)}</b>`));
-  return `<div class="run run-${name}">${head}${state}${lines.join("")}</div>`;
-}
-
 function drawGradients(f) {
-  const blocks = NAMES.map((name) => runBlock(name, f.runs[name]));
-  $("grads").innerHTML = `${blocks.join("")}<p class="takeaway">${t("grad.takeaway")}</p>`;
+  $("grads").innerHTML = f.race ? gradientsHtml(race, ctx.params(), t, S.sample)
+    : plainGradientsHtml(f, { t, lr: ctx.params().lr, sample: S.sample, looks: RUNS });
 }
 
 // -- language and params ---------------------------------------------------------------
@@ -320,16 +312,24 @@ function relabel() {
   NAMES.forEach((n) => titles(charts[n], "axis.w", "axis.b"));
   applyLang();
   if (S.params) drawTable(S.params);
+  panel.render();
   ctx.markDirty();
 }
 
 function paramsChanged(p) {
   S.params = p;
   drawTable(p);
+  panel.sync(p);
+}
+
+function raceTraces(on) {
+  if (on === !!S.raceTraces) return;
+  S.raceTraces = on;
+  showRaceTraces(charts, TRACES, RACE_BASE, on, ctx.pins);
 }
 
 startLab({
-  pins: { snapshot: pinSnapshot, layers: pinLayers },
+  pins: neuronPins({ charts, race, looks: RUNS, runs: () => S.runs, t: (...a) => t(...a), params: () => ctx.params() }),
   mount(c) {
     ctx = c;
     t = c.i18n.t;
@@ -345,35 +345,13 @@ startLab({
     mountSigmoid();
     mountSurfaces();
     applyLang();
+    panel = racePanel($("race"), { t, send: c.send, params: c.params }, race, () => ctx.markDirty());
   },
   on: { data: onData, surface: onSurface, frame: onFrame },
+  ownControls: OWN_PARAMS,
   paramsChanged,
   reset,
   draw,
   relabel,
   urlExtras: () => ({ logy: S.log ? null : 0 }),
 });
-
-// -- pins (lib/pins.js): runs kept from this page, drawn under the live one -------------
-
-function pinSnapshot() {
-  if (!NAMES.some((n) => S.runs[n].a.x.length)) return null;
-  return { runs: Object.fromEntries(NAMES.map((n) => {
-    const R = S.runs[n];
-    return [n, { a: copySeries(R.a), cost: copySeries(R.cost), path: { w: R.path.w.slice(), b: R.path.b.slice() } }];
-  })) };
-}
-
-function pinLayers(pins) {
-  for (const [chart, key] of [[charts.output, "a"], [charts.cost, "cost"]]) {
-    setPinTraces(chart, pins.flatMap((p) => {
-      const shown = NAMES.filter((n) => p.data.runs[n]?.[key].x.length);
-      return shown.flatMap((n, i) => pinCurve(p, p.data.runs[n][key].x, p.data.runs[n][key].y,
-        { color: RUNS[n].color, legend: i === 0, hover: t(`run.${n}`) }));
-    }));
-    pinLegend(chart, pins);
-  }
-  for (const n of NAMES) {
-    setPinTraces(charts[n], pins.flatMap((p) => pinPath(p, p.data.runs[n]?.path.w, p.data.runs[n]?.path.b, RUNS[n].color)));
-  }
-}

@@ -4,26 +4,12 @@
 // finish line and the winner. Only drawing and editing happen here; the server races.
 
 import { COLORS, Series, appendPath, num } from "../../lib/charts.js";
+import { ARROWS, MAX_RACERS, RacePanel as Panel, Racers, STYLES, swatch } from "../../lib/race_panel.js";
 
-export const MAX_RACERS = 5;
+export { ARROWS, MAX_RACERS, STYLES, swatch };
 export const OWN_PARAMS = ["race", "race_lr", "race_eps"];
-const OPTIMIZERS = ["gd", "momentum", "nesterov", "rmsprop", "adam"];
 const MAX_PATH = 4000;
 
-// symbols and dashes that both 2-D and 3-D Plotly traces know
-export const STYLES = [
-  { color: COLORS.vermillion, dash: "solid", symbol: "circle", svgDash: "" },
-  { color: COLORS.black, dash: "dash", symbol: "square", svgDash: "6 3" },
-  { color: COLORS.orange, dash: "dot", symbol: "diamond", svgDash: "2 3" },
-  { color: COLORS.purple, dash: "dashdot", symbol: "cross", svgDash: "7 3 2 3" },
-  { color: COLORS.green, dash: "longdash", symbol: "x", svgDash: "11 4" },
-];
-// the arrows drawn at each racer's point, told apart by their line
-export const ARROWS = [
-  { key: "grad", dash: "solid", svgDash: "" },
-  { key: "velocity", dash: "dash", svgDash: "5 3" },
-  { key: "step", dash: "dot", svgDash: "2 2" },
-];
 const DEFAULT_DRAFT = [{ optimizer: "gd", lr: null }, { optimizer: "momentum", lr: null }, { optimizer: "adam", lr: null }];
 
 const range = (n) => Array.from({ length: n }, (_, i) => i);
@@ -64,52 +50,20 @@ export function racerName(r, params, t) {
   return `${t(`param.optimizer.${r.optimizer}`)} · α = ${r.lr ?? params.lr}`;
 }
 
-/** A swatch of racer i's look (or an arrow's line): the legend that works without colour. */
-export function swatch(i, arrow = null) {
-  if (arrow) {
-    return `<svg class="swatch" width="34" height="12" aria-hidden="true"><line x1="1" y1="6" x2="27" y2="6" stroke="#1b1b1f" stroke-width="1.8" stroke-dasharray="${arrow.svgDash}"/><path d="M26 2 L33 6 L26 10 Z" fill="#1b1b1f"/></svg>`;
-  }
-  const s = STYLES[i], c = s.color;
-  const marks = {
-    circle: `<circle cx="17" cy="6" r="4" fill="${c}" stroke="#fff"/>`,
-    square: `<rect x="13" y="2" width="8" height="8" fill="${c}" stroke="#fff"/>`,
-    diamond: `<path d="M17 1 L22 6 L17 11 L12 6 Z" fill="${c}" stroke="#fff"/>`,
-    cross: `<path d="M17 1 V11 M12 6 H22" stroke="${c}" stroke-width="3"/>`,
-    x: `<path d="M13 2 L21 10 M21 2 L13 10" stroke="${c}" stroke-width="2.6"/>`,
-  };
-  return `<svg class="swatch" width="34" height="12" aria-hidden="true"><line x1="1" y1="6" x2="33" y2="6" stroke="${c}" stroke-width="2.4" stroke-dasharray="${s.svgDash}"/>${marks[s.symbol]}</svg>`;
-}
-
-export class Race {
-  constructor() {
-    this.frame = null; // the last frame's race entries, or null outside a race
-    this.finish = null;
-    this.selected = 0; // whose update the rule panel shows
-    this.clear();
-  }
-
+/** The beans' racers: each one's path over the bowl and its cost curves. */
+export class Race extends Racers {
   clear() {
     this.paths = range(MAX_RACERS).map(() => ({ w: [], b: [], cost: [] }));
     this.loss = range(MAX_RACERS).map(() => new Series());
     this.excess = range(MAX_RACERS).map(() => new Series());
   }
 
-  onFrame(f, optCost) {
-    this.finish = f.finish;
-    if (!f.race) {
-      if (this.frame) this.clear();
-      this.frame = null;
-      return;
+  record(r, i, f, optCost) {
+    appendPath(this.paths[i], r.path, ["w", "b", "cost"], MAX_PATH);
+    if (r.loss != null) {
+      this.loss[i].push(f.step, r.loss);
+      this.excess[i].push(f.step, Math.max(r.loss - (optCost ?? 0), 1e-12));
     }
-    this.frame = f.race;
-    if (this.selected >= f.race.length) this.selected = 0;
-    f.race.forEach((r, i) => {
-      appendPath(this.paths[i], r.path, ["w", "b", "cost"], MAX_PATH);
-      if (r.loss != null) {
-        this.loss[i].push(f.step, r.loss);
-        this.excess[i].push(f.step, Math.max(r.loss - (optCost ?? 0), 1e-12));
-      }
-    });
   }
 
   /**
@@ -179,115 +133,23 @@ function circle(o, eps) {
   return { x: ts.map((a) => o.w + eps * Math.cos(a)), y: ts.map((a) => o.b + eps * Math.sin(a)) };
 }
 
-// -- the panel ------------------------------------------------------------------------
+// -- the panel: lib/race_panel.js, with the beans' racers ----------------------------------
 
-/**
- * The race panel in `root`: the racers' editor (optimizer, own rate, ε) with Start and End,
- * the standings and the winner. `ctx` = {t, send, params}; `onSelect(i)` picks whose
- * update the rule panel shows.
- */
-export class RacePanel {
+// What the panel shows of a beans racer: its distance to the optimum, the arrows' key.
+const BEANS_KIND = {
+  costs: null, // one cost: the mean squared error
+  defaults: DEFAULT_DRAFT,
+  eps: 0.01,
+  epsMax: 1,
+  arrows: true,
+  name: racerName,
+  loss: (r) => r.loss,
+  status: (r, t) => `${t("race.distance")} ${num(r.distance, 4)}`,
+};
+
+/** The race panel of the beans page: see lib/race_panel.js. */
+export class RacePanel extends Panel {
   constructor(root, ctx, race, onSelect) {
-    Object.assign(this, { root, ctx, race, onSelect });
-    this.draft = DEFAULT_DRAFT.map((r) => ({ ...r }));
-    this.eps = 0.01;
-    root.addEventListener("click", (ev) => this.click(ev));
-    root.addEventListener("change", (ev) => this.edit(ev));
-    this.render();
-  }
-
-  /** The params in force changed: a running race is what the editor shows. */
-  sync(params) {
-    if (params.race?.length) {
-      this.draft = params.race.map((o, i) => ({ optimizer: o, lr: params.race_lr?.[i] ?? null }));
-    }
-    this.eps = params.race_eps ?? this.eps;
-    this.render();
-  }
-
-  click(ev) {
-    const b = ev.target.closest("button");
-    if (!b || b.disabled) return;
-    const { act, i } = b.dataset;
-    if (act === "add" && this.draft.length < MAX_RACERS) this.draft.push({ optimizer: "nesterov", lr: null });
-    else if (act === "remove") this.draft.splice(Number(i), 1);
-    else if (act === "start") this.start();
-    else if (act === "stop") this.ctx.send("configure", { params: { race: [], race_lr: [] } });
-    else if (act === "pick") {
-      this.race.selected = Number(i);
-      this.onSelect();
-      return this.update();
-    }
-    this.render();
-  }
-
-  edit(ev) {
-    const el = ev.target, i = Number(el.dataset.i);
-    if (el.dataset.field === "optimizer") this.draft[i].optimizer = el.value;
-    if (el.dataset.field === "lr") this.draft[i].lr = el.value === "" ? null : Number(el.value);
-    if (el.dataset.field === "eps" && Number(el.value) > 0) this.eps = Number(el.value);
-  }
-
-  start() {
-    const lr = this.ctx.params().lr;
-    const own = this.draft.some((r) => r.lr != null);
-    this.ctx.send("configure", { params: { race: this.draft.map((r) => r.optimizer),
-      race_lr: own ? this.draft.map((r) => r.lr ?? lr) : [], race_eps: this.eps } });
-  }
-
-  /** The editor: rebuilt when the racers or the language change, not on every frame. */
-  render() {
-    const { t } = this.ctx;
-    const racing = !!this.race.frame;
-    this.racing = racing;
-    if (!this.root.querySelector(".race-status")) {
-      this.root.innerHTML = `<div class="race-status" aria-live="polite"></div><div class="race-editor"></div><div class="race-key"></div>`;
-    }
-    this.shown = null;
-    const options = (v) => OPTIMIZERS.map((o) => `<option value="${o}"${o === v ? " selected" : ""}>${t(`param.optimizer.${o}`)}</option>`).join("");
-    const rows = this.draft.map((r, i) => `<div class="race-row">${swatch(i)}
-      <select data-field="optimizer" data-i="${i}" aria-label="${t("race.optimizer", { i: i + 1 })}" title="${t("race.optimizer.tip")}">${options(r.optimizer)}</select>
-      <input type="number" class="ctl-num" data-field="lr" data-i="${i}" min="0.0001" max="10" step="any" value="${r.lr ?? ""}"
-        placeholder="α = ${this.ctx.params().lr}" aria-label="${t("race.lr", { i: i + 1 })}" title="${t("race.lr.tip")}">
-      <button type="button" class="mini" data-act="remove" data-i="${i}" title="${t("race.remove")}" aria-label="${t("race.remove")}"${this.draft.length <= 2 ? " disabled" : ""}>×</button></div>`);
-    this.root.querySelector(".race-editor").innerHTML = `${rows.join("")}
-      <div class="race-actions">
-        <button type="button" class="mini" data-act="add" title="${t("race.add")}"${this.draft.length >= MAX_RACERS ? " disabled" : ""}>+ ${t("race.add_short")}</button>
-        <label class="race-eps" title="${t("race.eps.tip")}">ε <input type="number" class="ctl-num" data-field="eps" min="0.0001" max="1" step="any" value="${this.eps}" aria-label="${t("race.eps")}"></label>
-        <button type="button" class="race-go" data-act="start" title="${t("race.start.tip")}">${t(racing ? "race.restart" : "race.start")}</button>
-        ${racing ? `<button type="button" data-act="stop" title="${t("race.stop.tip")}">${t("race.stop")}</button>` : ""}
-      </div>`;
-    this.root.querySelector(".race-key").innerHTML = racing
-      ? ARROWS.map((a) => `<span>${swatch(0, a)} ${t(`race.arrow.${a.key}`)}</span>`).join("") : "";
-    this.update();
-  }
-
-  /** The standings and the winner: every drawn frame. */
-  update() {
-    if (!!this.race.frame !== this.racing) return this.render();
-    const html = this.result() + (this.racing ? this.standings() : "");
-    if (html !== this.shown) this.root.querySelector(".race-status").innerHTML = html;
-    this.shown = html;
-  }
-
-  result() {
-    const { t } = this.ctx, f = this.race.finish, racers = this.race.frame;
-    if (!racers) return `<p class="muted">${t("race.idle")}</p>`;
-    if (!f?.winners?.length) return `<p>${t("race.none_yet", { eps: f?.eps ?? this.eps })}</p>`;
-    const names = f.winners.map((i) => racerName(racers[i], this.ctx.params(), t)).join(", ");
-    return `<p class="race-winner">★ ${t(f.winners.length > 1 ? "race.tie" : "race.winner", { name: names, k: f.step, eps: f.eps })}</p>`;
-  }
-
-  standings() {
-    const { t } = this.ctx, racers = this.race.frame, params = this.ctx.params();
-    const rows = racers.map((r, i) => {
-      const status = r.diverged ? t("race.diverged")
-        : r.finish != null ? t("race.finished", { k: r.finish }) : `${t("race.distance")} ${num(r.distance, 4)}`;
-      const won = this.race.finish?.winners?.includes(i);
-      return `<tr class="${won ? "won" : ""}${i === this.race.selected ? " picked" : ""}"><td>${swatch(i)}</td>
-        <td><button type="button" class="linkish" data-act="pick" data-i="${i}" title="${t("race.pick")}" aria-pressed="${i === this.race.selected}">${racerName(r, params, t)}</button></td>
-        <td class="num">${r.loss == null ? "—" : num(r.loss, 5)}</td><td>${won ? "★ " : ""}${status}</td></tr>`;
-    });
-    return `<table class="race-table"><thead><tr><th></th><th>${t("race.col.racer")}</th><th>C</th><th>${t("race.col.status")}</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+    super(root, ctx, race, onSelect, BEANS_KIND);
   }
 }
