@@ -37,7 +37,11 @@ def run_script(lab: Lab[Any], tmp_path: Path, lang: str = "en") -> dict[str, Any
     name, source = python_script(lab, lang)
     path = tmp_path / name
     path.write_text(source, encoding="utf-8")
-    env = {"PATH": os.environ.get("PATH", ""), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    # nothing of ours, but the same BLAS kernels: a machine that pins OpenBLAS's core type
+    # (OPENBLAS_CORETYPE) gets other kernels without it, and their sums differ in the last bit
+    blas = {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS_", "MKL_"))}
+    env = {"PATH": os.environ.get("PATH", ""), **blas, "OPENBLAS_NUM_THREADS": "1",
+           "OMP_NUM_THREADS": "1"}  # fmt: skip
     done = subprocess.run(
         [sys.executable, "-I", str(path)], env=env, cwd=tmp_path, capture_output=True, text=True
     )
