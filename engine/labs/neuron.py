@@ -153,16 +153,17 @@ class Neuron(Lab[NeuronParams]):
     def step(self, n: int) -> int:
         p = self.params
         done = 0
-        while done < n and not self._diverged:
-            self.steps += 1
-            for r in self.racers:
-                if not r.diverged:
-                    r.advance(p.x, p.y, p.lr if r.lr is None else r.lr)
-                    r.check_target(p.x, p.y, p.race_eps, self.steps)
-            done += 1
-            blown = [r.diverged for r in self.racers]
-            # a plain run stops when either cost blows up; a race when every racer has
-            self._diverged = all(blown) if self.racing else any(blown)
+        with np.errstate(all="ignore"):  # a blow-up is reported as divergence, not warnings
+            while done < n and not self._diverged:
+                self.steps += 1
+                for r in self.racers:
+                    if not r.diverged:
+                        r.advance(p.x, p.y, p.lr if r.lr is None else r.lr)
+                        r.check_target(p.x, p.y, p.race_eps, self.steps)
+                done += 1
+                blown = [r.diverged for r in self.racers]
+                # a plain run stops when either cost blows up; a race when every racer has
+                self._diverged = all(blown) if self.racing else any(blown)
         if done and not self._diverged:
             self._fit_window()
         return done
