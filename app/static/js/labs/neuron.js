@@ -2,33 +2,18 @@
 // train in lockstep, one per cost; the page shows their outputs and costs per
 // epoch, where each sits on σ(z), the live gradients and each cost's surface.
 // Only drawing happens here; the server does the math. A race of costs and optimizers
-// (issue 15) draws its racers over the same charts: neuron/race.js.
+// (issue 15) draws its racers over the same charts: neuron/race.js. The charts are
+// made in neuron/charts.js, the notes' table drawn by neuron/table.js.
 
 import { startLab } from "../lib/page.js";
 import { list, rows } from "../lib/arrays.js";
-import { COLORS, Chart, Series, appendPath, baseLayout, num, pathShown } from "../lib/charts.js";
+import { Series, appendPath, num, pathShown } from "../lib/charts.js";
+import { NAMES, NOTES_EPOCHS, RUNS, costAxis, mountCharts, relabelCharts } from "./neuron/charts.js";
 import { NeuronRace, OWN_PARAMS, TRACES, gradientsHtml, racePanel } from "./neuron/race.js";
 import { showRaceTraces } from "../lib/race_panel.js";
 import { neuronPins } from "./neuron/pins.js";
 import { plainGradientsHtml } from "./neuron/gradients.js";
-
-const NOTES_EPOCHS = 300; // the notes' horizon (engine NOTES_EPOCHS)
-const RUNS = {
-  quadratic: { color: COLORS.vermillion, dash: "dash", symbol: "square" },
-  cross_entropy: { color: COLORS.blue, dash: "solid", symbol: "circle" },
-};
-const NAMES = Object.keys(RUNS);
-// Light, neutral levels so both runs' colours stay readable on the maps; a flat
-// region shows as one wide band with no contour lines through it.
-const SLATE = [[0, "#ffffff"], [0.3, "#eef1f5"], [0.6, "#d5dbe3"], [0.85, "#b4bdc9"], [1, "#98a2b1"]];
-// SEEDS.md section 3: a at these epochs for x = 1, y = 0, η = 0.15, by start "w0,b0".
-const TABLE_EPOCHS = [0, 50, 100, 150, 200, 300];
-const TABLE = {
-  "0.6,0.9": { quadratic: [0.818, 0.387, 0.211, 0.153, 0.124, 0.094],
-    cross_entropy: [0.818, 0.079, 0.037, 0.024, 0.018, 0.012] },
-  "2,2": { quadratic: [0.982, 0.976, 0.964, 0.933, 0.789, 0.203],
-    cross_entropy: [0.982, 0.099, 0.041, 0.026, 0.019, 0.012] },
-};
+import { drawTable } from "./neuron/table.js";
 
 let ctx, t;
 const fresh = () => ({ a: new Series(), cost: new Series(), path: { w: [], b: [] } });
@@ -42,88 +27,6 @@ const $ = (id) => document.getElementById(id);
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
 const sigmoidPrime = (z) => sigmoid(z) * (1 - sigmoid(z));
-
-function axis(titleKey, extra = {}) {
-  return { title: { text: t(titleKey), standoff: 6 }, zeroline: false, gridcolor: "#eceef2", automargin: true, ...extra };
-}
-
-function runLine(name, extra = {}) {
-  const r = RUNS[name];
-  return { x: [], y: [], mode: "lines", line: { color: r.color, dash: r.dash, width: 2.5 }, ...extra };
-}
-
-const LEGEND = { orientation: "h", y: 1.0, yanchor: "bottom", x: 0, font: { size: 11 }, bgcolor: "rgba(0,0,0,0)" };
-
-/** The notes' horizon: a dashed line at epoch 300 with its label. */
-function horizon() {
-  return {
-    shapes: [{ type: "line", xref: "x", yref: "paper", x0: NOTES_EPOCHS, x1: NOTES_EPOCHS, y0: 0, y1: 1,
-      line: { color: COLORS.grey, width: 1, dash: "dot" } }],
-    annotations: [{ xref: "x", yref: "paper", x: NOTES_EPOCHS, y: 1, xanchor: "right", yanchor: "top",
-      text: t("note.horizon"), showarrow: false, font: { size: 10, color: COLORS.grey } }],
-  };
-}
-
-/** Decades only on the log axis (0.01, 0.1, 1): the in-between labels crowd a small chart. */
-function costAxis() {
-  return S.log ? { type: "log", dtick: 1, tickformat: "~g", autorange: true }
-    : { type: "linear", dtick: null, tickformat: "", autorange: true };
-}
-
-function mountEpochCharts() {
-  charts.output = new Chart($("chart-output"), [
-    runLine("quadratic"),
-    runLine("cross_entropy"),
-    { x: [], y: [], mode: "markers", customdata: [],
-      marker: { symbol: "circle-open", size: 9, color: COLORS.black, line: { width: 1.5 } } },
-    { x: [0, NOTES_EPOCHS], y: [0, 0], mode: "lines", hoverinfo: "skip",
-      line: { color: COLORS.green, width: 1.5, dash: "dot" } },
-  ], baseLayout({ xaxis: axis("axis.epoch", { range: [0, NOTES_EPOCHS * 1.03] }),
-    yaxis: axis("axis.output", { range: [-0.02, 1.02] }), showlegend: true, legend: LEGEND,
-    margin: { l: 52, r: 12, t: 26, b: 40 }, ...horizon() }));
-  charts.cost = new Chart($("chart-cost"), [runLine("quadratic"), runLine("cross_entropy")],
-    baseLayout({ xaxis: axis("axis.epoch", { range: [0, NOTES_EPOCHS * 1.03] }),
-      yaxis: axis("axis.cost_each", costAxis()), // two different costs: the axis says so
-      showlegend: true, legend: LEGEND, margin: { l: 52, r: 12, t: 26, b: 40 }, ...horizon() }));
-}
-
-function mountSigmoid() {
-  const marker = (name) => ({ x: [], y: [], mode: "markers",
-    marker: { symbol: RUNS[name].symbol, size: 12, color: RUNS[name].color, line: { color: "#fff", width: 1.5 } } });
-  charts.sigmoid = new Chart($("chart-sigmoid"), [
-    { x: [], y: [], mode: "lines", fill: "tozeroy", fillcolor: "rgba(138,143,152,0.12)", name: "σ′(z)",
-      line: { color: COLORS.grey, width: 1 }, hovertemplate: "z = %{x:.2f}<br>σ′(z) = %{y:.4f}<extra></extra>" },
-    { x: [], y: [], mode: "lines", name: "σ(z)", line: { color: COLORS.black, width: 2 },
-      hovertemplate: "z = %{x:.2f}<br>σ(z) = %{y:.4f}<extra></extra>" },
-    { x: [], y: [], mode: "lines", hoverinfo: "skip",
-      line: { color: COLORS.black, width: 1.5, dash: "dash" } },
-    marker("quadratic"),
-    marker("cross_entropy"),
-    { x: [], y: [], mode: "text", text: [], hoverinfo: "skip", textposition: "bottom right",
-      textfont: { size: 12, color: "#9a3d00" } },
-    { x: [], y: [], mode: "text", text: ["σ(z)", "σ′(z)"], hoverinfo: "skip", textposition: ["bottom right", "top right"],
-      textfont: { size: 12, color: [COLORS.black, COLORS.grey] } },
-  ], baseLayout({ xaxis: axis("axis.z"), yaxis: axis("axis.sigma", { range: [-0.04, 1.08] }),
-    margin: { l: 52, r: 12, t: 8, b: 40 } }));
-  drawSigmoidCurve();
-}
-
-function mountSurfaces() {
-  for (const name of NAMES) {
-    const r = RUNS[name];
-    charts[name] = new Chart($(`chart-surface-${name}`), [
-      { type: "contour", x: [], y: [], z: [], colorscale: SLATE, showscale: false, ncontours: 14,
-        contours: { coloring: "fill", showlines: true }, line: { color: "rgba(60,70,90,0.35)", width: 0.7 },
-        hovertemplate: "w = %{x:.2f}, b = %{y:.2f}<br>C = %{z:.4f}<extra></extra>" },
-      { x: [], y: [], mode: "lines", hoverinfo: "skip", line: { color: r.color, dash: r.dash, width: 2.5 } },
-      { x: [], y: [], mode: "markers",
-        marker: { symbol: "x-thin", size: 10, color: COLORS.black, line: { color: COLORS.black, width: 2 } } },
-      { x: [], y: [], mode: "markers",
-        marker: { symbol: r.symbol, size: 11, color: r.color, line: { color: "#fff", width: 1.5 } } },
-      { x: [], y: [], mode: "text", text: [], hoverinfo: "skip", textfont: { size: 11, color: "#3c4350" } },
-    ], baseLayout({ xaxis: axis("axis.w"), yaxis: axis("axis.b"), margin: { l: 52, r: 12, t: 8, b: 40 } }));
-  }
-}
 
 // -- messages --------------------------------------------------------------------
 
@@ -207,21 +110,6 @@ function drawEpochs() {
   }
 }
 
-/** The notes' table as rings on the output chart, when the params are the notes' own. */
-function drawTable(p) {
-  const notes = p.x === 1 && p.y === 0 && p.lr === 0.15 && !p.race?.length; // not a race's rates
-  const rowsFor = notes ? TABLE[`${p.w0},${p.b0}`] : null;
-  const runs = p.costs === "both" ? NAMES : [p.costs];
-  const x = [], y = [], label = [];
-  if (rowsFor) for (const name of runs) TABLE_EPOCHS.forEach((e, i) => {
-    x.push(e);
-    y.push(rowsFor[name][i]);
-    label.push(`${t(`run.${name}`)}, ${t("axis.epoch")} ${e}`);
-  });
-  charts.output.set(2, { x, y, customdata: label });
-  charts.output.draw();
-}
-
 function drawSigmoidCurve() {
   if (!charts.sigmoid) return;
   const n = 241, z = Array.from({ length: n }, (_, i) => -S.zSpan + (2 * S.zSpan * i) / (n - 1));
@@ -285,40 +173,17 @@ function drawGradients(f) {
     : plainGradientsHtml(f, { t, lr: ctx.params().lr, sample: S.sample, looks: RUNS });
 }
 
-// -- language and params ---------------------------------------------------------------
-
-/** Every trace name and hover text that depends on the language, staged for the next draw. */
-function applyLang() {
-  const runHover = (n) => `${t(`run.${n}`)}<br>${t("axis.epoch")} %{x}: %{y:.4f}<extra></extra>`;
-  NAMES.forEach((n, i) => {
-    for (const chart of [charts.output, charts.cost]) chart.set(i, { name: t(`run.${n}`), hovertemplate: runHover(n) });
-    charts.sigmoid.set(3 + i, { name: t(`run.${n}`),
-      hovertemplate: `${t(`run.${n}`)}<br>z = %{x:.3f}<br>a = σ(z) = %{y:.4f}<extra></extra>` });
-    charts[n].set(1, { name: t("legend.path") });
-    charts[n].set(2, { hovertemplate: `${t("legend.start")}<br>w = %{x:.2f}, b = %{y:.2f}<extra></extra>` });
-    charts[n].set(3, { hovertemplate: `${t(`run.${n}`)}: ${t("legend.now")}<br>w = %{x:.4f}, b = %{y:.4f}<extra></extra>` });
-  });
-  charts.output.set(2, { name: t("legend.table"), hovertemplate: `${t("legend.table")}<br>%{customdata}: a = %{y:.3f}<extra></extra>` });
-  charts.output.set(3, { name: t("legend.target") });
-  charts.sigmoid.set(2, { name: t("legend.tangent") });
-}
 
 function relabel() {
-  const titles = (chart, x, y) => chart.relayout({ "xaxis.title.text": t(x), "yaxis.title.text": t(y),
-    ...(chart.el.layout.annotations?.length ? { "annotations[0].text": t("note.horizon") } : {}) });
-  titles(charts.output, "axis.epoch", "axis.output");
-  titles(charts.cost, "axis.epoch", "axis.cost_each");
-  titles(charts.sigmoid, "axis.z", "axis.sigma");
-  NAMES.forEach((n) => titles(charts[n], "axis.w", "axis.b"));
-  applyLang();
-  if (S.params) drawTable(S.params);
+  relabelCharts(charts, t);
+  if (S.params) drawTable(charts.output, S.params, t);
   panel.render();
   ctx.markDirty();
 }
 
 function paramsChanged(p) {
   S.params = p;
-  drawTable(p);
+  drawTable(charts.output, p, t);
   panel.sync(p);
 }
 
@@ -338,13 +203,10 @@ startLab({
     logBox.checked = S.log;
     logBox.addEventListener("change", () => {
       S.log = logBox.checked;
-      charts.cost.relayout(Object.fromEntries(Object.entries(costAxis()).map(([k, v]) => [`yaxis.${k}`, v])));
+      charts.cost.relayout(Object.fromEntries(Object.entries(costAxis(S.log)).map(([k, v]) => [`yaxis.${k}`, v])));
       c.writeUrl();
     });
-    mountEpochCharts();
-    mountSigmoid();
-    mountSurfaces();
-    applyLang();
+    mountCharts(charts, t, { log: S.log, onSigmoid: drawSigmoidCurve });
     panel = racePanel($("race"), { t, send: c.send, params: c.params }, race, () => ctx.markDirty());
   },
   on: { data: onData, surface: onSurface, frame: onFrame },
