@@ -304,8 +304,9 @@ def test_on_a_phone_charts_are_phone_sized_and_follow_a_turn(
         charts_fill_their_boxes(phone)
         assert [c["height"] for c in chart_sizes(phone)] == [c["height"] for c in upright]
         # a box that changes with no window resize (a panel above grew, a style changed). Not
-        # circles' square plane: after a turn and back it sometimes keeps a stale height when
-        # the page reflows (about 1 run in 6 here, not understood yet; see the README)
+        # circles' plane: after a turn and back, headless Chromium sometimes stops making
+        # frames for that page (no requestAnimationFrame, no ResizeObserver, screenshots time
+        # out; about 1 run in 25), so nothing on it is redrawn (see the README's known issues)
         first = next(str(c["id"]) for c in upright if c["id"] not in SQUARE)
         phone.evaluate(f"document.getElementById('{first}').style.height = '200px'")
         drawn = f"document.getElementById('{first}').querySelector('.main-svg')"
