@@ -1,17 +1,19 @@
 // Beans: the line in data space and the point on the w–b cost surface,
 // moving together. Only drawing happens here; the server does the math.
+// This module wires the page: the charts are made in beans/charts.js, the race in
+// beans/race.js, the update rule in beans/rule.js, the pins in beans/pins.js.
 
 import { startLab } from "../lib/page.js";
 import { list, rows, unpack } from "../lib/arrays.js";
-import { COLORS, Chart, Series, appendPath, baseLayout, pathShown } from "../lib/charts.js";
+import { COLORS, Series, appendPath, pathShown } from "../lib/charts.js";
 import { dataSpan, mountUpload } from "../lib/upload.js";
+import { mountCharts, relabelCharts } from "./beans/charts.js";
+import { beansPins } from "./beans/pins.js";
 import { ruleHtml } from "./beans/rule.js";
 import { OWN_PARAMS, Race, RacePanel, contourTraces, lineTraces, lossTraces, racerName, surfaceTraces } from "./beans/race.js";
-import { PIN_STYLES, copySeries, pinCurve, pinLegend, pinPath, setPinTraces } from "../lib/pin_traces.js";
 import { showRaceTraces } from "../lib/race_panel.js";
 
 const MAX_PATH = 6000;
-const BOWL = [[0, "#fbfbf4"], [0.2, "#e4eef8"], [0.45, "#a6cbe3"], [0.75, "#4a90c4"], [1, "#0b4f8a"]];
 
 let ctx, t;
 const S = { data: null, surface: null, frame: null, path: { w: [], b: [], cost: [] },
@@ -22,65 +24,9 @@ const race = new Race();
 const RACE_BASE = { beans: 3, contour: 5, surface: 4, loss: 1 };
 let panel;
 
-function axis(titleKey, extra = {}) {
-  return { title: { text: t(titleKey), standoff: 6 }, zeroline: false, gridcolor: "#eceef2", ...extra };
-}
-
-function mountCharts() {
-  charts.beans = new Chart(document.getElementById("chart-beans"), [
-    { x: [], y: [], mode: "markers", name: t("legend.beans"), marker: { color: COLORS.blue, size: 6, opacity: 0.75 },
-      hovertemplate: "x=%{x:.3f}<br>y=%{y:.3f}<extra></extra>" },
-    { x: [], y: [], mode: "markers", name: t("legend.batch"), hoverinfo: "skip",
-      marker: { color: COLORS.orange, size: 12, line: { color: COLORS.black, width: 1.5 } } },
-    { x: [0, 1], y: [0, 0], mode: "lines", name: t("legend.line"), hoverinfo: "skip",
-      line: { color: COLORS.vermillion, width: 3 } },
-  ], baseLayout({ xaxis: axis("axis.size"), yaxis: axis("axis.toxicity"), showlegend: true,
-    legend: { orientation: "h", y: 1.02, yanchor: "bottom", x: 0, font: { size: 11 } },
-    margin: { l: 52, r: 10, t: 26, b: 42 } }));
-
-  charts.contour = new Chart(document.getElementById("chart-contour"), [
-    { type: "contour", x: [], y: [], z: [], colorscale: BOWL, showscale: false, ncontours: 18,
-      contours: { coloring: "fill", showlines: true }, line: { color: "rgba(40,60,90,0.35)", width: 0.6 },
-      hovertemplate: "w=%{x:.2f}, b=%{y:.2f}<br>C=%{customdata:.4f}<extra></extra>" },
-    { x: [], y: [], mode: "lines", name: t("legend.path"), hoverinfo: "skip",
-      line: { color: COLORS.vermillion, width: 2 } },
-    { x: [], y: [], mode: "lines+markers", name: t("legend.gradient"), hoverinfo: "skip",
-      line: { color: COLORS.black, width: 2 }, marker: { size: [0, 11], symbol: "arrow", angleref: "previous", color: COLORS.black } },
-    { x: [], y: [], mode: "markers", name: t("legend.optimum"), hovertemplate: "optimum<br>w=%{x:.4f}, b=%{y:.4f}<extra></extra>",
-      marker: { symbol: "star", size: 15, color: COLORS.green, line: { color: "#fff", width: 1 } } },
-    { x: [], y: [], mode: "markers", name: t("legend.now"), hovertemplate: "w=%{x:.4f}, b=%{y:.4f}<extra></extra>",
-      marker: { size: 11, color: COLORS.vermillion, line: { color: "#fff", width: 2 } } },
-  ], baseLayout({ xaxis: axis("axis.w"), yaxis: axis("axis.b") }));
-
-  charts.surface = new Chart(document.getElementById("chart-surface"), [
-    { type: "surface", x: [], y: [], z: [], colorscale: BOWL, showscale: false, opacity: 0.92,
-      contours: { z: { show: true, usecolormap: true, width: 1, project: { z: false } } },
-      hovertemplate: "w=%{x:.2f}, b=%{y:.2f}<br>C=%{z:.4f}<extra></extra>" },
-    { type: "scatter3d", x: [], y: [], z: [], mode: "lines", hoverinfo: "skip",
-      line: { color: COLORS.vermillion, width: 5 } },
-    { type: "scatter3d", x: [], y: [], z: [], mode: "markers", hoverinfo: "skip",
-      marker: { size: 4, color: COLORS.green, symbol: "diamond" } },
-    { type: "scatter3d", x: [], y: [], z: [], mode: "markers", hoverinfo: "skip",
-      marker: { size: 5, color: COLORS.vermillion, line: { color: "#fff", width: 1 } } },
-  ], baseLayout({ margin: { l: 0, r: 0, t: 0, b: 0 }, scene: {
-    // few ticks in a small font: the three axes' labels must not run into each other
-    xaxis: { title: { text: "w" }, nticks: 5, tickfont: { size: 10 } },
-    yaxis: { title: { text: "b" }, nticks: 5, tickfont: { size: 10 } },
-    zaxis: { title: { text: "C" }, nticks: 4, tickfont: { size: 10 } },
-    camera: { eye: { x: 1.5, y: -1.5, z: 0.9 } }, aspectmode: "manual", aspectratio: { x: 1, y: 1, z: 0.7 } } }));
-
-  charts.slice = new Chart(document.getElementById("chart-slice"), [
-    { x: [], y: [], mode: "lines", line: { color: COLORS.blue, width: 2.5 }, hovertemplate: "w=%{x:.3f}<br>C=%{y:.4f}<extra></extra>" },
-    { x: [], y: [], mode: "lines", name: t("legend.tangent"), hoverinfo: "skip", line: { color: COLORS.black, width: 1.5, dash: "dash" } },
-    { x: [], y: [], mode: "markers", hoverinfo: "skip", marker: { size: 11, color: COLORS.vermillion, line: { color: "#fff", width: 2 } } },
-  ], baseLayout({ xaxis: axis("axis.w"), yaxis: axis("axis.cost", { rangemode: "tozero" }) }));
-
-  charts.loss = new Chart(document.getElementById("chart-loss"), [
-    { x: [], y: [], mode: "lines", line: { color: COLORS.blue, width: 2 }, hovertemplate: "step %{x}<br>%{y:.5f}<extra></extra>" },
-  ], baseLayout({ xaxis: axis("axis.steps", { rangemode: "tozero" }), yaxis: axis("axis.cost") }));
-
-  const contourEl = document.getElementById("chart-contour");
-  contourEl.on("plotly_click", (ev) => {
+/** A click on the contour map starts the next run there. */
+function mountStartClick() {
+  document.getElementById("chart-contour").on("plotly_click", (ev) => {
     const p = ev.points?.[0];
     if (!p) return;
     const w0 = Math.round(p.x * 100) / 100, b0 = Math.round(p.y * 100) / 100;
@@ -257,12 +203,7 @@ function drawRule(f) {
 }
 
 function relabel() {
-  const set = (chart, x, y) => chart.relayout({ "xaxis.title.text": t(x), "yaxis.title.text": t(y) });
-  set(charts.beans, "axis.size", "axis.toxicity");
-  set(charts.contour, "axis.w", "axis.b");
-  set(charts.slice, "axis.w", "axis.cost");
-  set(charts.loss, "axis.steps", S.log ? "axis.excess" : "axis.cost");
-  ["legend.beans", "legend.batch", "legend.line"].forEach((k, i) => Plotly.restyle(charts.beans.el, { name: t(k) }, [i]));
+  relabelCharts(charts, t, S.log);
   sliceCaption();
   panel.render();
 }
@@ -274,7 +215,7 @@ function sliceCaption() {
 }
 
 startLab({
-  pins: { snapshot: pinSnapshot, layers: pinLayers },
+  pins: beansPins({ charts, S, t: (...a) => t(...a) }),
   mount(c) {
     ctx = c;
     t = c.i18n.t;
@@ -288,7 +229,8 @@ startLab({
       c.markDirty();
       c.pins.redraw(); // pinned runs switch curves too
     });
-    mountCharts();
+    mountCharts(charts, t);
+    mountStartClick();
     S.upload = mountUpload(c, "beans");
     panel = new RacePanel(document.getElementById("race"), { t, send: c.send, params: c.params }, race, () => {
       if (S.frame) drawRule(S.frame);
@@ -309,34 +251,3 @@ startLab({
   relabel,
   urlExtras: () => ({ logy: S.log ? 1 : null }),
 });
-
-// -- pins (lib/pins.js): runs kept from this page, drawn under the live one -------------
-
-function pinSnapshot() {
-  if (!S.loss.x.length) return null;
-  const { w = null, b = null } = S.frame?.params ?? {};
-  return { loss: copySeries(S.loss), excess: copySeries(S.excess), line: { w, b },
-    path: { w: S.path.w.slice(), b: S.path.b.slice(), cost: S.path.cost.slice() } };
-}
-
-function pinLayers(pins) {
-  const curve = (p) => (S.log ? p.data.excess : p.data.loss);
-  setPinTraces(charts.loss, pins.flatMap((p) => pinCurve(p, curve(p).x, curve(p).y, { color: COLORS.blue })));
-  pinLegend(charts.loss, pins, t("pins.live"));
-  setPinTraces(charts.beans, pins.flatMap((p) => {
-    const { w, b } = p.data.line;
-    return w == null || b == null ? [] : pinCurve(p, [0, 1], [b, w + b], { color: COLORS.vermillion });
-  }));
-  pinLegend(charts.beans, pins);
-  setPinTraces(charts.contour, pins.flatMap((p) => pinPath(p, p.data.path.w, p.data.path.b, COLORS.vermillion)));
-  setPinTraces(charts.surface, pins.flatMap((p) => {
-    const { w, b, cost } = p.data.path;
-    if (!w.length) return [];
-    const z = cost.map((c) => c * 1.01 + 1e-3);
-    return [{ type: "scatter3d", x: w, y: b, z, mode: "lines", hoverinfo: "skip", name: p.label, showlegend: false,
-      line: { color: COLORS.vermillion, width: 4, dash: PIN_STYLES[p.letter].dash }, opacity: 0.7 },
-    { type: "scatter3d", x: [w.at(-1)], y: [b.at(-1)], z: [z.at(-1)], mode: "markers+text", text: [p.letter],
-      textposition: "top center", textfont: { size: 13, color: COLORS.black }, hoverinfo: "skip", showlegend: false,
-      marker: { size: 4, color: COLORS.black, symbol: PIN_STYLES[p.letter].symbol3d } }];
-  }));
-}
