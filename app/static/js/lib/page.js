@@ -21,6 +21,7 @@ import { LabSession } from "./session.js";
 import { setupLessons } from "./lessons.js";
 import { setupTimeline } from "./timeline.js";
 import { setupPins } from "./pins.js";
+import { setupHelp } from "./help.js";
 import { explainError } from "./errors.js";
 import { queryFor, readQuery, readable, writeQuery } from "./url_state.js";
 
@@ -50,6 +51,7 @@ function isTyping(ev) {
 export function startLab(view) {
   const boot = JSON.parse($("boot").textContent);
   const i18n = createI18n(boot.catalogs, boot.lang, boot.catalog_files);
+  setupHelp(i18n);
   const defaults = defaultsOf(boot.schema);
   const state = { params: { ...defaults }, running: false, step: -1, langExplicit: boot.lang_explicit,
     dirty: false, hello: null };
