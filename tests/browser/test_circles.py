@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from typing import Any
 
@@ -112,6 +113,8 @@ def test_paused_the_plane_shows_the_boundary_of_the_step_on_the_counter(
 
 def test_click_adds_a_point_of_the_chosen_class(page: Page, server: str) -> None:
     open_lab(page, server, "lang=en")
+    # two circles have two classes: the control for the multi-class sets is greyed
+    expect(page.locator(".ctl-classes")).to_have_class(re.compile("inapplicable"))
     page.locator(".tools .cls[data-class='1']").click()
     area = page.locator("#chart-boundary .nsewdrag").first
     box = area.bounding_box()

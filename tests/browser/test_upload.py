@@ -7,6 +7,7 @@ three classes, three colours on the plane.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,8 @@ def test_upload_a_csv_see_the_points_then_a_broken_one_and_its_line(
 def test_train_three_classes_and_see_three_colours(page: Page, server: str) -> None:
     open_lab(page, server, "circles", "lang=en&dataset=arms&classes=3&hidden=16,16&test=1")
     page.wait_for_function("document.getElementById('chart-boundary').data[3].x.length > 0")
+    classes = page.locator(".ctl-classes")
+    expect(classes).not_to_have_class(re.compile("inapplicable"))  # arms: it sets their number
     page.keyboard.press("Space")
     page.wait_for_function("parseFloat(document.getElementById('acc-test').textContent) >= 90",
                            timeout=60_000)  # fmt: skip

@@ -46,6 +46,15 @@ function onData(msg) {
   if (k2 !== S.k || String(names) !== String(S.names)) onClasses(k2, names);
 }
 
+// the datasets whose number of classes the `classes` param sets; the others have two
+const MANY_CLASSES = ["arms", "blobs"];
+
+/** The classes control is greyed where it changes nothing: two circles, XOR or a spiral
+ * have two classes. It still answers, and its tooltip says which datasets it is for. */
+function classesApply(p) {
+  document.querySelector(".ctl-classes")?.classList.toggle("inapplicable", !MANY_CLASSES.includes(p.dataset));
+}
+
 /** Another number of classes, or other names: the picker, the legend and the output layer. */
 function onClasses(k, names) {
   S.k = k;
@@ -165,7 +174,10 @@ startLab({
   on: { data: onData, frame: onFrame, weights: onWeights, inspect: onInspect, activation: onActivation,
     boundary: onBoundary, points: () => {}, upload: (m) => S.upload.on.upload(m) },
   onError: (msg) => S.upload?.onError(msg),
-  paramsChanged,
+  paramsChanged(p) {
+    classesApply(p);
+    paramsChanged(p);
+  },
   reset,
   // a lesson is its own experiment: points a learner added to another do not carry over
   // (new data drops added points too)

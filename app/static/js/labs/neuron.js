@@ -171,6 +171,18 @@ function surfaceLabel(name, running) {
 function drawGradients(f) {
   $("grads").innerHTML = f.race ? gradientsHtml(race, ctx.params(), t, S.sample)
     : plainGradientsHtml(f, { t, lr: ctx.params().lr, sample: S.sample, looks: RUNS });
+  moreBelow();
+}
+
+/** The panel scrolls when its text is longer than its box: then its foot fades, so the
+ * learner sees there is more (a race's racers, the takeaway), until it is scrolled there. */
+function moreBelow() {
+  const box = $("grads").closest(".grads");
+  if (!box.dataset.watched) {
+    box.dataset.watched = "1";
+    box.addEventListener("scroll", moreBelow, { passive: true });
+  }
+  box.classList.toggle("more", box.scrollHeight - box.scrollTop - box.clientHeight > 2);
 }
 
 

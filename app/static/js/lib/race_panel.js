@@ -171,8 +171,8 @@ export class RacePanel {
       <div class="race-actions">
         <button type="button" class="mini" data-act="add" title="${t("race.add")}"${this.draft.length >= MAX_RACERS ? " disabled" : ""}>+ ${t("race.add_short")}</button>
         <label class="race-eps" title="${t("race.eps.tip")}">ε <input type="number" class="ctl-num" data-field="eps" min="0.0001" max="${this.kind.epsMax}" step="any" value="${this.eps}" aria-label="${t("race.eps")}"></label>
-        <button type="button" class="race-go" data-act="start" title="${t("race.start.tip")}">${t(racing ? "race.restart" : "race.start")}</button>
-        ${racing ? `<button type="button" data-act="stop" title="${t("race.stop.tip")}">${t("race.stop")}</button>` : ""}
+        <button type="button" class="btn primary race-go" data-act="start" title="${t("race.start.tip")}">${t(racing ? "race.restart" : "race.start")}</button>
+        ${racing ? `<button type="button" class="btn" data-act="stop" title="${t("race.stop.tip")}">${t("race.stop")}</button>` : ""}
       </div>`;
     this.root.querySelector(".race-key").innerHTML = racing && this.kind.arrows
       ? ARROWS.map((a) => `<span>${swatch(0, a)} ${t(`race.arrow.${a.key}`)}</span>`).join("") : "";
