@@ -51,7 +51,9 @@ def test_every_lesson_starts_from_its_own_start_whatever_came_before(
     first = {}
     for name in names:  # each lesson after another that trained a little
         first[name] = start_lesson(page, name)
+        expect(page.locator("#lesson-card .lesson-note")).to_be_visible()  # "from step 0 …"
         take_steps(page, 2)
+        expect(page.locator("#lesson-card .lesson-note")).to_be_hidden()  # no longer news
     for name in reversed(names):  # and again, in the other order, after other lessons
         assert start_lesson(page, name) == first[name], name
         take_steps(page, 2)

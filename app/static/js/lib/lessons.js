@@ -66,7 +66,10 @@ export function setupLessons(lessons, ctx) {
     start,
     /** A frame arrived: the one answering the lesson's reset means the lesson is at its start. */
     frame(f) {
-      if (card && f.id != null && f.id === state.lessonReset) card.dataset.state = "started";
+      if (!card) return;
+      if (f.id != null && f.id === state.lessonReset) card.dataset.state = "started";
+      // once it has moved on, "started again from step 0, press Play" is no longer news
+      else if (card.dataset.state === "started" && f.step > 0) card.dataset.state = "going";
     },
   };
 }
