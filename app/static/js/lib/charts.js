@@ -132,6 +132,24 @@ function fit(gd, tries) {
 }
 
 /**
+ * Each animation frame's drawing, on a budget. Redrawing every chart for every frame took a
+ * slow machine (no GPU: headless Chromium here, a school's cheap laptop) 60–120 ms on beans
+ * and neuron, and the server, which sends a frame when the page has painted the last one,
+ * sent 5–15 a second. Past BUDGET_MS of drawing in one animation frame, the other charts
+ * keep their updates for the next, where they go first: the numbers keep the frames' pace,
+ * and each chart is redrawn as often as the machine allows, in turn.
+ */
+const BUDGET_MS = 14;
+const SLOW_GAP = 3; // a chart waits at least this many times its last redraw's time
+const budget = { spent: 0, deferred: new Set() };
+
+/** A new animation frame (the page's draw loop): the charts that waited draw first. */
+export function drawTick() {
+  budget.spent = 0;
+  for (const chart of [...budget.deferred]) chart.draw();
+}
+
+/**
  * A Plotly chart whose trace updates are collected and applied in one
  * restyle per draw: `set(i, props)` stages, `draw()` paints.
  *
@@ -149,6 +167,8 @@ export class Chart {
     this.layout = layout;
     this.config = { ...CONFIG, locale: plotLocale(), ...modeBar(el, traces, layout), ...config };
     this.plotted = false;
+    this.drawnAt = -Infinity; // when its last redraw ended, and what it took (ms)
+    this.cost = 0;
     this.later = []; // calls on the element before the plot, run after it
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
     // a chart with a trace of the add-on's (3-D, bars) waits for it: loaded after the first charts
@@ -189,6 +209,14 @@ export class Chart {
 
   draw() {
     if (!this.pending.size || !this.plotted) return;
+    const start = performance.now();
+    // this frame's drawing is spent, or this chart is a slow one drawn a moment ago (the 3-D
+    // bowl: about 60 ms a redraw without a GPU): a later frame, first in line
+    if (budget.spent >= BUDGET_MS || start - this.drawnAt < SLOW_GAP * this.cost) {
+      budget.deferred.add(this);
+      return;
+    }
+    budget.deferred.delete(this);
     const indices = [...this.pending.keys()];
     const keys = new Set(indices.flatMap((i) => Object.keys(this.pending.get(i))));
     const update = {};
@@ -198,6 +226,9 @@ export class Chart {
     }
     this.pending.clear();
     Plotly.restyle(this.el, update, indices);
+    this.drawnAt = performance.now();
+    this.cost = this.drawnAt - start;
+    budget.spent += this.cost;
   }
 
   relayout(props) {

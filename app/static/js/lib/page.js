@@ -14,7 +14,7 @@
 
 import { createI18n, translate } from "./i18n.js";
 import { buildControls } from "./controls.js";
-import { afterPaint, plotlyReady, setChartText } from "./charts.js";
+import { afterPaint, drawTick, plotlyReady, setChartText } from "./charts.js";
 import { setupClassroom } from "./classroom.js";
 import { applyHide, hiddenParams, setupEmbed, tidyShare } from "./embed.js";
 import { LabSession } from "./session.js";
@@ -294,6 +294,7 @@ export function startLab(view) {
   session.connect();
   document.addEventListener("chart-error", (ev) => toast(`${i18n.t("error.prefix")} ${ev.detail}`));
   const loop = () => {
+    drawTick();
     if (state.dirty && state.mounted) {
       state.dirty = false;
       view.draw?.();
