@@ -101,4 +101,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws_ping_timeout": settings.ws_ping_timeout_s,
         "ws_max_size": WS_MAX_SIZE,
         "timeout_graceful_shutdown": settings.shutdown_timeout_s,
+        # no "server: uvicorn" on every response: it tells a visitor nothing it needs, and a
+        # page's 35 files each carried it
+        "server_header": False,
     }

@@ -75,10 +75,13 @@ def test_present_follow_and_fork(page: Page, student: Page, server: str) -> None
 
     # Fork: the student's own session, from the teacher's state at the same step.
     line = "() => JSON.stringify(document.getElementById('chart-beans').data[2].y)"
+    drawn = "window.descent.allDrawn()"  # charts draw on a budget: none still waiting
+    teacher.wait_for_function(drawn, polling=100)
     teachers_line = teacher.evaluate(line)
     student.locator("#btn-fork").click()
     expect(banner).to_be_hidden()
     expect(student.locator(".ctl-lr input.ctl-num")).to_be_enabled()
+    student.wait_for_function(drawn, polling=100)
     assert steps(student) == at and student.evaluate(line) == teachers_line
     assert "follow=" not in student.url and "lr=0.05" in student.url
     student.locator("#btn-step").click()

@@ -49,10 +49,13 @@ function onData(msg) {
 // the datasets whose number of classes the `classes` param sets; the others have two
 const MANY_CLASSES = ["arms", "blobs"];
 
-/** The classes control is greyed where it changes nothing: two circles, XOR or a spiral
- * have two classes. It still answers, and its tooltip says which datasets it is for. */
+/** The classes control is greyed and inert where it means nothing: two circles, XOR or a
+ * spiral have two classes (and a change would still make new data, dropping added points). */
 function classesApply(p) {
-  document.querySelector(".ctl-classes")?.classList.toggle("inapplicable", !MANY_CLASSES.includes(p.dataset));
+  const row = document.querySelector(".ctl-classes");
+  if (!row) return;
+  row.inert = !MANY_CLASSES.includes(p.dataset);
+  row.classList.toggle("inapplicable", row.inert);
 }
 
 /** Another number of classes, or other names: the picker, the legend and the output layer. */

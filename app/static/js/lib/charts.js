@@ -3,6 +3,8 @@
 // and a batched `draw` so each chart repaints at most once per animation frame.
 
 export { Series, appendPath, cutAfter, num, paren, pathShown, showUpTo } from "./series.js";
+export { allDrawn, drawTick } from "./budget.js";
+import { BUDGET_MS, SLOW_GAP, budget } from "./budget.js";
 
 export const COLORS = {
   blue: "#0072B2",
@@ -132,24 +134,6 @@ function fit(gd, tries) {
 }
 
 /**
- * Each animation frame's drawing, on a budget. Redrawing every chart for every frame took a
- * slow machine (no GPU: headless Chromium here, a school's cheap laptop) 60–120 ms on beans
- * and neuron, and the server, which sends a frame when the page has painted the last one,
- * sent 5–15 a second. Past BUDGET_MS of drawing in one animation frame, the other charts
- * keep their updates for the next, where they go first: the numbers keep the frames' pace,
- * and each chart is redrawn as often as the machine allows, in turn.
- */
-const BUDGET_MS = 14;
-const SLOW_GAP = 3; // a chart waits at least this many times its last redraw's time
-const budget = { spent: 0, deferred: new Set() };
-
-/** A new animation frame (the page's draw loop): the charts that waited draw first. */
-export function drawTick() {
-  budget.spent = 0;
-  for (const chart of [...budget.deferred]) chart.draw();
-}
-
-/**
  * A Plotly chart whose trace updates are collected and applied in one
  * restyle per draw: `set(i, props)` stages, `draw()` paints.
  *
@@ -169,6 +153,7 @@ export class Chart {
     this.plotted = false;
     this.drawnAt = -Infinity; // when its last redraw ended, and what it took (ms)
     this.cost = 0;
+    this.tick = -1; // the animation frame of its last redraw
     this.later = []; // calls on the element before the plot, run after it
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
     // a chart with a trace of the add-on's (3-D, bars) waits for it: loaded after the first charts
@@ -208,11 +193,15 @@ export class Chart {
   }
 
   draw() {
-    if (!this.pending.size || !this.plotted) return;
+    if (!this.pending.size || !this.plotted) {
+      if (!this.pending.size) budget.deferred.delete(this); // nothing left (a react took it)
+      return;
+    }
     const start = performance.now();
     // this frame's drawing is spent, or this chart is a slow one drawn a moment ago (the 3-D
     // bowl: about 60 ms a redraw without a GPU): a later frame, first in line
-    if (budget.spent >= BUDGET_MS || start - this.drawnAt < SLOW_GAP * this.cost) {
+    const slow = this.cost > BUDGET_MS && start - this.drawnAt < SLOW_GAP * this.cost;
+    if (budget.spent >= BUDGET_MS || slow || this.tick === budget.tick) {
       budget.deferred.add(this);
       return;
     }
@@ -227,6 +216,7 @@ export class Chart {
     this.pending.clear();
     Plotly.restyle(this.el, update, indices);
     this.drawnAt = performance.now();
+    this.tick = budget.tick; // once an animation frame
     this.cost = this.drawnAt - start;
     budget.spent += this.cost;
   }

@@ -43,6 +43,10 @@ export function setupHelp(i18n) {
     }
     const el = ev.target.closest?.(".help");
     if (!el || (ev.key !== "Enter" && ev.key !== " ")) return;
+    if (ev.repeat) { // a held key: not a flicker
+      ev.preventDefault();
+      return;
+    }
     ev.preventDefault(); // not a page scroll, nor the player's Space
     ev.stopPropagation();
     if (el === owner) hide();

@@ -14,7 +14,7 @@
 
 import { createI18n, translate } from "./i18n.js";
 import { buildControls } from "./controls.js";
-import { afterPaint, drawTick, plotlyReady, setChartText } from "./charts.js";
+import { afterPaint, allDrawn, drawTick, plotlyReady, setChartText } from "./charts.js";
 import { setupClassroom } from "./classroom.js";
 import { applyHide, hiddenParams, setupEmbed, tidyShare } from "./embed.js";
 import { LabSession } from "./session.js";
@@ -294,13 +294,13 @@ export function startLab(view) {
   session.connect();
   document.addEventListener("chart-error", (ev) => toast(`${i18n.t("error.prefix")} ${ev.detail}`));
   const loop = () => {
+    requestAnimationFrame(loop); // first: a drawing that throws must not stop the next ones
     drawTick();
     if (state.dirty && state.mounted) {
       state.dirty = false;
       view.draw?.();
     }
-    requestAnimationFrame(loop);
   };
   requestAnimationFrame(loop);
-  window.descent = { session, state, i18n, lessons: lessonKit, pins }; // for tests and the curious
+  window.descent = { session, state, i18n, lessons: lessonKit, pins, allDrawn }; // for tests and the curious
 }
