@@ -94,6 +94,27 @@ def full_page_url(request: Request) -> str:
     return request.url.path + (f"?{urlencode(query, safe=',')}" if query else "")
 
 
+@cache
+def page_strings(
+    lang: str, names: tuple[str, ...]
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """A page's strings in ``lang`` (English where one is empty or missing), and the hashed
+    URLs of the other languages' catalog files: the same for every page of a kind, so made
+    once, not on every request."""
+    strings = catalogs(list(names))
+    shown = {**strings["en"], **{k: v for k, v in strings[lang].items() if v}}
+    files = {
+        other: [
+            static_files.url(f"i18n/{other}/{name}.json")
+            for name in names
+            if (STATIC / "i18n" / other / f"{name}.json").exists()
+        ]
+        for other in LANGS
+        if other != lang
+    }
+    return shown, files
+
+
 def render(request: Request, template: str, names: list[str], **context: Any) -> Any:
     """Render ``template`` with ``t(key)`` bound to the learner's language.
 
@@ -101,8 +122,7 @@ def render(request: Request, template: str, names: list[str], **context: Any) ->
     translated), and the URLs of the other language's catalog files, fetched if the learner
     switches: both catalogs inline weighed about 10 kB more, gzipped, on every cold load."""
     lang = language(request)
-    strings = catalogs(names)
-    shown = {**strings["en"], **{k: v for k, v in strings[lang].items() if v}}
+    shown, files = page_strings(lang, tuple(names))
 
     def t(key: str) -> str:
         return shown.get(key) or key
@@ -114,15 +134,7 @@ def render(request: Request, template: str, names: list[str], **context: Any) ->
             "lang": lang,
             "t": t,
             "catalogs": {lang: shown},
-            "catalog_files": {
-                other: [
-                    static_files.url(f"i18n/{other}/{name}.json")
-                    for name in names
-                    if (STATIC / "i18n" / other / f"{name}.json").exists()
-                ]
-                for other in LANGS
-                if other != lang
-            },
+            "catalog_files": files,
             "lang_explicit": "lang" in request.query_params,
             "embed": embedded(request),
             "hide": hidden(request),

@@ -125,7 +125,7 @@ class Racer:
             self.finish = step
 
     def check_finish(self, optimum: tuple[float, float], eps: float, step: int) -> None:
-        if self.distance(optimum) <= eps:
+        if self.finish is None and self.distance(optimum) <= eps:  # once over, not measured
             self.reach(step)
 
     def distance(self, optimum: tuple[float, float]) -> float:

@@ -171,18 +171,21 @@ function surfaceLabel(name, running) {
 function drawGradients(f) {
   $("grads").innerHTML = f.race ? gradientsHtml(race, ctx.params(), t, S.sample)
     : plainGradientsHtml(f, { t, lr: ctx.params().lr, sample: S.sample, looks: RUNS });
-  moreBelow();
+  if (!S.watchingMore) watchMore();
 }
 
 /** The panel scrolls when its text is longer than its box: then its foot fades, so the
- * learner sees there is more (a race's racers, the takeaway), until it is scrolled there. */
-function moreBelow() {
+ * learner sees there is more (a race's racers, the takeaway), until it is scrolled there.
+ * Checked when the text's or the box's size changes (after layout, not on every frame) and
+ * on a scroll. */
+function watchMore() {
+  S.watchingMore = true;
   const box = $("grads").closest(".grads");
-  if (!box.dataset.watched) {
-    box.dataset.watched = "1";
-    box.addEventListener("scroll", moreBelow, { passive: true });
-  }
-  box.classList.toggle("more", box.scrollHeight - box.scrollTop - box.clientHeight > 2);
+  const check = () => box.classList.toggle("more", box.scrollHeight - box.scrollTop - box.clientHeight > 2);
+  box.addEventListener("scroll", check, { passive: true });
+  const sizes = new ResizeObserver(check);
+  sizes.observe(box);
+  sizes.observe($("grads"));
 }
 
 

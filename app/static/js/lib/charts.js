@@ -242,9 +242,6 @@ export class Chart {
   }
 }
 
-// Rewind (lib/timeline.js): while the page shows an earlier step, every series and path
-// shows the run up to it; a run that goes on from there (a branch) loses what came after.
-// Cuts are applied lazily, when a series or path is next used, so none needs registering.
 /** Set `obj`'s "a.b[0].c" to `value` (null deletes it, as in Plotly.relayout), making the way. */
 function setPath(obj, path, value) {
   const keys = path.replace(/\[(\d+)\]/g, ".$1").split(".");

@@ -2,6 +2,9 @@
 // on long runs, and the timeline's view of them (shown up to a rewound step, cut where the
 // run branched); and the numbers of the live formulas. Split from charts.js, which draws.
 
+// Rewind (lib/timeline.js): while the page shows an earlier step, every series and path
+// shows the run up to it; a run that goes on from there (a branch) loses what came after.
+// Cuts are applied lazily, when a series or path is next used, so none needs registering.
 const REWIND = { at: null, cuts: [] };
 
 /** Show every series and path up to `step` (null: all of it, the newest step). */
