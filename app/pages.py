@@ -95,9 +95,7 @@ def full_page_url(request: Request) -> str:
 
 
 @cache
-def page_strings(
-    lang: str, names: tuple[str, ...]
-) -> tuple[dict[str, str], dict[str, list[str]]]:
+def page_strings(lang: str, names: tuple[str, ...]) -> tuple[dict[str, str], dict[str, list[str]]]:
     """A page's strings in ``lang`` (English where one is empty or missing), and the hashed
     URLs of the other languages' catalog files: the same for every page of a kind, so made
     once, not on every request."""
